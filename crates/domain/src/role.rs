@@ -1,0 +1,129 @@
+//! Roles of the people who use a sub-platform. Permissions are derived from the role, so a
+//! handler asks for a [`Permission`] and never compares role names itself.
+
+use serde::{Deserialize, Serialize};
+
+/// A user's role inside one sub-platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 客服代表 / 话务员: takes calls, registers orders, calls citizens back.
+    Agent,
+    /// 班长: watches queue and agents, reviews, approves returns and extensions.
+    ShiftLeader,
+    /// 管理岗: staff, rosters, equipment, the contract and the monthly reports.
+    Manager,
+    /// 承办单位经办人: bound to one county department; signs and replies to its orders.
+    DepartmentHandler,
+    /// 县12345办公室: the buyer; oversight, verdicts, verification, settlement.
+    CountyOffice,
+    /// 平台管理员: users, configuration, rules.
+    PlatformAdmin,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Agent,
+        Role::ShiftLeader,
+        Role::Manager,
+        Role::DepartmentHandler,
+        Role::CountyOffice,
+        Role::PlatformAdmin,
+    ];
+
+    /// Stable machine code, as stored in the database and used in the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::ShiftLeader => "shift_leader",
+            Role::Manager => "manager",
+            Role::DepartmentHandler => "department_handler",
+            Role::CountyOffice => "county_office",
+            Role::PlatformAdmin => "platform_admin",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// The name a county user sees.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::Agent => "客服代表",
+            Role::ShiftLeader => "班长",
+            Role::Manager => "管理岗",
+            Role::DepartmentHandler => "承办单位",
+            Role::CountyOffice => "县12345办公室",
+            Role::PlatformAdmin => "平台管理员",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::Agent => "Agent",
+            Role::ShiftLeader => "Shift leader",
+            Role::Manager => "Manager",
+            Role::DepartmentHandler => "Department handler",
+            Role::CountyOffice => "County 12345 office",
+            Role::PlatformAdmin => "Platform administrator",
+        }
+    }
+
+    /// Whether this role holds `permission`. The single source of truth for authorization.
+    pub fn can(self, permission: Permission) -> bool {
+        use Permission as P;
+        use Role as R;
+        match permission {
+            P::ViewPlatform => true,
+            P::ManageUsers => matches!(self, R::PlatformAdmin),
+            P::ViewUsers => matches!(self, R::PlatformAdmin | R::Manager | R::ShiftLeader),
+            P::ManageDepartments => matches!(self, R::PlatformAdmin | R::Manager),
+            P::ViewEvents => !matches!(self, R::DepartmentHandler),
+            P::ViewCallerPhone => matches!(self, R::Agent | R::ShiftLeader | R::Manager),
+        }
+    }
+}
+
+/// Something a request may need to be allowed to do. Handlers name one in their extractor's
+/// type, so a handler without a permission does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Any signed-in user of the sub-platform.
+    ViewPlatform,
+    ManageUsers,
+    ViewUsers,
+    ManageDepartments,
+    /// Read the audit trail (department handlers see only their orders' events, later).
+    ViewEvents,
+    /// See a caller's full phone number instead of the masked form.
+    ViewCallerPhone,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_are_unique() {
+        for r in Role::ALL {
+            assert_eq!(Role::from_code(r.code()), Some(r));
+        }
+        assert_eq!(Role::from_code("root"), None);
+    }
+
+    #[test]
+    fn only_admin_manages_users() {
+        for r in Role::ALL {
+            assert_eq!(r.can(Permission::ManageUsers), r == Role::PlatformAdmin);
+        }
+    }
+
+    #[test]
+    fn department_handler_and_county_office_never_see_caller_phone() {
+        assert!(!Role::DepartmentHandler.can(Permission::ViewCallerPhone));
+        assert!(!Role::CountyOffice.can(Permission::ViewCallerPhone));
+        assert!(Role::Agent.can(Permission::ViewCallerPhone));
+    }
+}

@@ -1,0 +1,55 @@
+//! Backend selection and set-up. The shared SQL is in `sql.rs`, compiled once per backend.
+
+mod postgres;
+mod sqlite;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+use crate::{Backend, DatabaseLocation, Store, StoreResult};
+
+pub(crate) async fn open(location: &DatabaseLocation) -> StoreResult<Arc<dyn Store>> {
+    match location {
+        DatabaseLocation::Sqlite { path, create, durability } => {
+            Ok(Arc::new(sqlite::open(path, *create, *durability).await?))
+        }
+        DatabaseLocation::Postgres { url } => Ok(Arc::new(postgres::open(url).await?)),
+    }
+}
+
+/// The migrations of a backend, embedded in the binary. Each backend has its own SQL files
+/// with the same numbers and names; a test checks both give the same tables and columns.
+pub fn migrations_for(backend: Backend) -> Migrator {
+    let files: &[(i64, &str, &str)] = match backend {
+        Backend::Sqlite => &[(
+            1,
+            "foundation",
+            include_str!("../../migrations/sqlite/0001_foundation.sql"),
+        )],
+        Backend::Postgres => &[(
+            1,
+            "foundation",
+            include_str!("../../migrations/postgres/0001_foundation.sql"),
+        )],
+    };
+    let migrations = files
+        .iter()
+        .map(|&(version, name, sql)| {
+            Migration::new(
+                version,
+                Cow::Borrowed(name),
+                MigrationType::Simple,
+                Cow::Borrowed(sql),
+                false,
+            )
+        })
+        .collect::<Vec<_>>();
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ignore_missing: false,
+        locking: true,
+        no_tx: false,
+    }
+}

@@ -1,0 +1,43 @@
+//! PostgreSQL: for a province's installation, selected by a `postgres://` URL.
+
+use std::time::Duration;
+
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Pool, Row};
+
+use crate::{Backend, StoreResult};
+
+pub(crate) type Db = sqlx::Postgres;
+
+#[path = "sql.rs"]
+mod sql;
+
+pub(crate) async fn open(url: &str) -> StoreResult<sql::SqlStore> {
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(url)
+        .await?;
+    super::migrations_for(Backend::Postgres).run(&pool).await?;
+    Ok(sql::SqlStore { writer: pool.clone(), reader: pool, backend: Backend::Postgres })
+}
+
+pub(crate) async fn schema(pool: &Pool<Db>) -> StoreResult<Vec<(String, Vec<String>)>> {
+    let rows = sqlx::query(
+        "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name NOT LIKE '\\_sqlx\\_%' \
+         ORDER BY table_name, column_name",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for r in rows {
+        let t: String = r.try_get("t")?;
+        let c: String = r.try_get("c")?;
+        match out.last_mut() {
+            Some((last, cols)) if *last == t => cols.push(c),
+            _ => out.push((t, vec![c])),
+        }
+    }
+    Ok(out)
+}

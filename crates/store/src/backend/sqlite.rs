@@ -1,0 +1,83 @@
+//! SQLite: the embedded default. One file, WAL journal, explicit pragmas, a single writer.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Pool, Row};
+
+use crate::{Backend, SqliteDurability, StoreError, StoreResult};
+
+pub(crate) type Db = sqlx::Sqlite;
+
+#[path = "sql.rs"]
+mod sql;
+
+pub(crate) async fn open(
+    path: &Path,
+    create: bool,
+    durability: SqliteDurability,
+) -> StoreResult<sql::SqlStore> {
+    if !create && !path.exists() {
+        return Err(StoreError::Url(format!(
+            "the SQLite file {} does not exist; rexian creates a database only at its default \
+             place (<data-dir>/rexian.db). Check the path, or leave out --database-url",
+            path.display()
+        )));
+    }
+    if create {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Url(format!("cannot create the data directory {}: {e}", dir.display()))
+            })?;
+        }
+    }
+    let options = SqliteConnectOptions::from_str("sqlite:")
+        .map_err(StoreError::Database)?
+        .filename(path)
+        .create_if_missing(create)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(match durability {
+            SqliteDurability::Normal => SqliteSynchronous::Normal,
+            SqliteDurability::Full => SqliteSynchronous::Full,
+        })
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true)
+        .pragma("temp_store", "memory")
+        .pragma("cache_size", "-16000");
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.clone())
+        .await?;
+    super::migrations_for(Backend::Sqlite).run(&writer).await?;
+    let reader = SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options.read_only(true))
+        .await?;
+    Ok(sql::SqlStore { writer, reader, backend: Backend::Sqlite })
+}
+
+pub(crate) async fn schema(pool: &Pool<Db>) -> StoreResult<Vec<(String, Vec<String>)>> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+         AND name NOT LIKE '_sqlx_%' ORDER BY name",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut out = Vec::with_capacity(tables.len());
+    for table in tables {
+        let rows = sqlx::query("SELECT name FROM pragma_table_info($1) ORDER BY name")
+            .bind(&table)
+            .fetch_all(pool)
+            .await?;
+        let cols = rows
+            .iter()
+            .map(|r| r.try_get::<String, _>("name"))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.push((table, cols));
+    }
+    Ok(out)
+}
