@@ -19,7 +19,9 @@ pub enum Actor {
 
 impl Actor {
     pub fn system(component: &str) -> Actor {
-        Actor::System { component: component.to_owned() }
+        Actor::System {
+            component: component.to_owned(),
+        }
     }
 
     /// The compact form stored in the `actor` column: `user:12:admin`, `system:timers`,
@@ -35,8 +37,12 @@ impl Actor {
                 id: id.parse().ok()?,
                 username: name.to_owned(),
             }),
-            ("system", Some(c), None) => Some(Actor::System { component: c.to_owned() }),
-            ("cli", Some(u), None) => Some(Actor::Cli { os_user: u.to_owned() }),
+            ("system", Some(c), None) => Some(Actor::System {
+                component: c.to_owned(),
+            }),
+            ("cli", Some(u), None) => Some(Actor::Cli {
+                os_user: u.to_owned(),
+            }),
             _ => None,
         }
     }
@@ -65,13 +71,18 @@ pub struct AggregateRefError(pub String);
 
 impl AggregateRef {
     pub fn new(kind: &str, id: impl ToString) -> AggregateRef {
-        AggregateRef { kind: kind.to_owned(), id: id.to_string() }
+        AggregateRef {
+            kind: kind.to_owned(),
+            id: id.to_string(),
+        }
     }
 
     pub fn parse(s: &str) -> Result<AggregateRef, AggregateRefError> {
-        let (kind, id) = s.split_once(':').ok_or_else(|| AggregateRefError(s.to_owned()))?;
-        let valid_kind = !kind.is_empty()
-            && kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        let (kind, id) = s
+            .split_once(':')
+            .ok_or_else(|| AggregateRefError(s.to_owned()))?;
+        let valid_kind =
+            !kind.is_empty() && kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
         let valid_id = !id.is_empty() && id.len() <= 64 && !id.contains(char::is_whitespace);
         if valid_kind && valid_id {
             Ok(AggregateRef::new(kind, id))
@@ -121,9 +132,14 @@ mod tests {
     #[test]
     fn actor_column_round_trips() {
         for a in [
-            Actor::User { id: 7, username: "li.ming".into() },
+            Actor::User {
+                id: 7,
+                username: "li.ming".into(),
+            },
             Actor::system("timers"),
-            Actor::Cli { os_user: "root".into() },
+            Actor::Cli {
+                os_user: "root".into(),
+            },
         ] {
             assert_eq!(Actor::from_column(&a.to_column()), Some(a));
         }
@@ -133,7 +149,10 @@ mod tests {
 
     #[test]
     fn aggregate_refs_parse_strictly() {
-        assert_eq!(AggregateRef::parse("user:12").unwrap(), AggregateRef::new("user", 12));
+        assert_eq!(
+            AggregateRef::parse("user:12").unwrap(),
+            AggregateRef::new("user", 12)
+        );
         assert_eq!(
             AggregateRef::parse("order:BS202611270001").unwrap().id,
             "BS202611270001"

@@ -15,9 +15,13 @@ pub struct Phone(String);
 pub enum PhoneError {
     #[error("phone number is empty / 电话号码为空")]
     Empty,
-    #[error("phone number may contain only digits, spaces, '-' and a leading '+' / 电话号码含非法字符")]
+    #[error(
+        "phone number may contain only digits, spaces, '-' and a leading '+' / 电话号码含非法字符"
+    )]
     BadCharacter,
-    #[error("phone number has {0} digits; a mobile has 11, a landline with area code 10 to 12 / 电话号码位数不对")]
+    #[error(
+        "phone number has {0} digits; a mobile has 11, a landline with area code 10 to 12 / 电话号码位数不对"
+    )]
     BadLength(usize),
     #[error("an 11-digit mobile number starts with 13 to 19 / 手机号码应以13至19开头")]
     BadMobilePrefix,
@@ -75,7 +79,14 @@ impl Phone {
         let (keep_head, keep_tail) = if n == 11 && d.starts_with('1') {
             (3, 4)
         } else if d.starts_with('0') {
-            (if d.starts_with("01") || d.starts_with("02") { 3 } else { 4 }, 2)
+            (
+                if d.starts_with("01") || d.starts_with("02") {
+                    3
+                } else {
+                    4
+                },
+                2,
+            )
         } else {
             (0, 2)
         };
@@ -157,7 +168,10 @@ mod tests {
         assert_eq!(Phone::parse(" "), Err(PhoneError::Empty));
         assert_eq!(Phone::parse("138abc"), Err(PhoneError::BadCharacter));
         assert_eq!(Phone::parse("1381234567"), Err(PhoneError::BadLength(10)));
-        assert_eq!(Phone::parse("12812345678"), Err(PhoneError::BadMobilePrefix));
+        assert_eq!(
+            Phone::parse("12812345678"),
+            Err(PhoneError::BadMobilePrefix)
+        );
         assert_eq!(Phone::parse("0898"), Err(PhoneError::BadLength(4)));
     }
 

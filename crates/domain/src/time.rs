@@ -10,7 +10,9 @@ pub fn beijing() -> FixedOffset {
 
 /// An instant as a county user reads it: `2026-11-27 08:30:00`.
 pub fn format_local(t: DateTime<Utc>) -> String {
-    t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S").to_string()
+    t.with_timezone(&beijing())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 /// The source of "now". The domain never reads a clock; the edges pass time in, and tests

@@ -26,7 +26,10 @@ impl From<sqlx::Error> for StoreError {
                 return StoreError::Conflict(format!("already exists ({})", db.message()));
             }
             if db.is_foreign_key_violation() {
-                return StoreError::Conflict(format!("refers to a missing record ({})", db.message()));
+                return StoreError::Conflict(format!(
+                    "refers to a missing record ({})",
+                    db.message()
+                ));
             }
         }
         StoreError::Database(e)

@@ -12,6 +12,9 @@ mod error;
 mod model;
 mod url;
 
+#[cfg(feature = "test-util")]
+pub mod testing;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rexian_domain::{Actor, AggregateRef, Event};
@@ -96,7 +99,8 @@ pub trait Store: Send + Sync + 'static {
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()>;
     /// The active user behind a session that has not expired at `now`.
-    async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<User>>;
+    async fn session_user(&self, token_hash: &str, now: DateTime<Utc>)
+    -> StoreResult<Option<User>>;
     async fn delete_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()>;
 
     // ---- the event log (read only: events are written with their change) ----

@@ -25,7 +25,11 @@ pub enum SqliteDurability {
 #[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseLocation {
     /// A SQLite file. `create` is true only for the default location under the data dir.
-    Sqlite { path: PathBuf, create: bool, durability: SqliteDurability },
+    Sqlite {
+        path: PathBuf,
+        create: bool,
+        durability: SqliteDurability,
+    },
     /// A PostgreSQL URL (may hold a password: never printed whole).
     Postgres { url: String },
 }
@@ -51,7 +55,9 @@ impl DatabaseLocation {
             });
         };
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(DatabaseLocation::Postgres { url: url.to_owned() });
+            return Ok(DatabaseLocation::Postgres {
+                url: url.to_owned(),
+            });
         }
         if let Some(rest) = url.strip_prefix("sqlite:") {
             let path = rest.strip_prefix("//").unwrap_or(rest);
@@ -110,8 +116,8 @@ mod tests {
 
     #[test]
     fn default_is_a_creatable_sqlite_file_under_the_data_dir() {
-        let loc = DatabaseLocation::resolve(None, Path::new("/d"), SqliteDurability::Normal)
-            .unwrap();
+        let loc =
+            DatabaseLocation::resolve(None, Path::new("/d"), SqliteDurability::Normal).unwrap();
         assert_eq!(
             loc,
             DatabaseLocation::Sqlite {
@@ -124,10 +130,13 @@ mod tests {
 
     #[test]
     fn explicit_sqlite_path_is_never_created() {
-        for url in ["sqlite:/x/y.db", "sqlite:///x/y.db", "sqlite:/x/y.db?mode=rwc"] {
-            let loc =
-                DatabaseLocation::resolve(Some(url), Path::new("/d"), SqliteDurability::Full)
-                    .unwrap();
+        for url in [
+            "sqlite:/x/y.db",
+            "sqlite:///x/y.db",
+            "sqlite:/x/y.db?mode=rwc",
+        ] {
+            let loc = DatabaseLocation::resolve(Some(url), Path::new("/d"), SqliteDurability::Full)
+                .unwrap();
             match loc {
                 DatabaseLocation::Sqlite { path, create, .. } => {
                     assert_eq!(path, PathBuf::from("/x/y.db"), "{url}");
@@ -140,13 +149,22 @@ mod tests {
 
     #[test]
     fn unknown_or_ambiguous_urls_are_errors_that_hide_passwords() {
-        for url in ["mysql://a:pw@h/db", "rexian.db", "sqlite::memory:", "sqlite:", "http://x"] {
+        for url in [
+            "mysql://a:pw@h/db",
+            "rexian.db",
+            "sqlite::memory:",
+            "sqlite:",
+            "http://x",
+        ] {
             let err = DatabaseLocation::resolve(Some(url), Path::new("/d"), Default::default())
                 .unwrap_err()
                 .to_string();
             assert!(!err.contains("pw@"), "{err}");
         }
-        assert_eq!(redact("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact("postgres://u:pw@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
     }
 }

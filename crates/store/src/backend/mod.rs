@@ -12,9 +12,11 @@ use crate::{Backend, DatabaseLocation, Store, StoreResult};
 
 pub(crate) async fn open(location: &DatabaseLocation) -> StoreResult<Arc<dyn Store>> {
     match location {
-        DatabaseLocation::Sqlite { path, create, durability } => {
-            Ok(Arc::new(sqlite::open(path, *create, *durability).await?))
-        }
+        DatabaseLocation::Sqlite {
+            path,
+            create,
+            durability,
+        } => Ok(Arc::new(sqlite::open(path, *create, *durability).await?)),
         DatabaseLocation::Postgres { url } => Ok(Arc::new(postgres::open(url).await?)),
     }
 }

@@ -19,7 +19,11 @@ pub(crate) async fn open(url: &str) -> StoreResult<sql::SqlStore> {
         .connect(url)
         .await?;
     super::migrations_for(Backend::Postgres).run(&pool).await?;
-    Ok(sql::SqlStore { writer: pool.clone(), reader: pool, backend: Backend::Postgres })
+    Ok(sql::SqlStore {
+        writer: pool.clone(),
+        reader: pool,
+        backend: Backend::Postgres,
+    })
 }
 
 pub(crate) async fn schema(pool: &Pool<Db>) -> StoreResult<Vec<(String, Vec<String>)>> {

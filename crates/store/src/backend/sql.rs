@@ -11,8 +11,8 @@ use sqlx::{Pool, Row, Transaction, types::Json};
 
 use super::Db;
 use crate::{
-    Backend, Department, NewDepartment, NewUser, Platform, PlatformSeed, Seat, StaffMember,
-    Store, StoreError, StoreResult, Town, User,
+    Backend, Department, NewDepartment, NewUser, Platform, PlatformSeed, Seat, StaffMember, Store,
+    StoreError, StoreResult, Town, User,
 };
 
 type DbRow = <Db as sqlx::Database>::Row;
@@ -182,26 +182,31 @@ impl Store for SqlStore {
     }
 
     async fn list_platforms(&self) -> StoreResult<Vec<Platform>> {
-        let rows = sqlx::query(&format!("SELECT {PLATFORM_COLUMNS} FROM platforms ORDER BY id"))
-            .fetch_all(&self.reader)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {PLATFORM_COLUMNS} FROM platforms ORDER BY id"
+        ))
+        .fetch_all(&self.reader)
+        .await?;
         rows.iter().map(platform_from).collect()
     }
 
     async fn platform(&self, id: i64) -> StoreResult<Option<Platform>> {
-        let row = sqlx::query(&format!("SELECT {PLATFORM_COLUMNS} FROM platforms WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {PLATFORM_COLUMNS} FROM platforms WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
         row.as_ref().map(platform_from).transpose()
     }
 
     async fn platform_by_code(&self, code: &str) -> StoreResult<Option<Platform>> {
-        let row =
-            sqlx::query(&format!("SELECT {PLATFORM_COLUMNS} FROM platforms WHERE code = $1"))
-                .bind(code)
-                .fetch_optional(&self.reader)
-                .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {PLATFORM_COLUMNS} FROM platforms WHERE code = $1"
+        ))
+        .bind(code)
+        .fetch_optional(&self.reader)
+        .await?;
         row.as_ref().map(platform_from).transpose()
     }
 
@@ -250,13 +255,15 @@ impl Store for SqlStore {
         )
         .await?;
         for t in &seed.towns {
-            sqlx::query("INSERT INTO towns (platform_id, code, name, kind) VALUES ($1, $2, $3, $4)")
-                .bind(pid)
-                .bind(&t.code)
-                .bind(&t.name)
-                .bind(&t.kind)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO towns (platform_id, code, name, kind) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(pid)
+            .bind(&t.code)
+            .bind(&t.name)
+            .bind(&t.kind)
+            .execute(&mut *tx)
+            .await?;
         }
         for s in &seed.seats {
             sqlx::query("INSERT INTO seats (platform_id, code, name) VALUES ($1, $2, $3)")
@@ -288,13 +295,18 @@ impl Store for SqlStore {
     }
 
     async fn list_towns(&self, platform_id: i64) -> StoreResult<Vec<Town>> {
-        let rows = sqlx::query("SELECT code, name, kind FROM towns WHERE platform_id = $1 ORDER BY id")
-            .bind(platform_id)
-            .fetch_all(&self.reader)
-            .await?;
+        let rows =
+            sqlx::query("SELECT code, name, kind FROM towns WHERE platform_id = $1 ORDER BY id")
+                .bind(platform_id)
+                .fetch_all(&self.reader)
+                .await?;
         rows.iter()
             .map(|r| {
-                Ok(Town { code: r.try_get("code")?, name: r.try_get("name")?, kind: r.try_get("kind")? })
+                Ok(Town {
+                    code: r.try_get("code")?,
+                    name: r.try_get("name")?,
+                    kind: r.try_get("kind")?,
+                })
             })
             .collect()
     }
@@ -305,7 +317,12 @@ impl Store for SqlStore {
             .fetch_all(&self.reader)
             .await?;
         rows.iter()
-            .map(|r| Ok(Seat { code: r.try_get("code")?, name: r.try_get("name")? }))
+            .map(|r| {
+                Ok(Seat {
+                    code: r.try_get("code")?,
+                    name: r.try_get("name")?,
+                })
+            })
             .collect()
     }
 
@@ -486,11 +503,22 @@ impl Store for SqlStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        let kind = if active { "user.activated" } else { "user.deactivated" };
+        let kind = if active {
+            "user.activated"
+        } else {
+            "user.deactivated"
+        };
         append_event(
             &mut tx,
             platform_id,
-            &event(AggregateRef::new("user", id), kind, actor, now, json!({}), reason),
+            &event(
+                AggregateRef::new("user", id),
+                kind,
+                actor,
+                now,
+                json!({}),
+                reason,
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -534,7 +562,10 @@ impl Store for SqlStore {
         .bind(expires_at)
         .execute(&mut *tx)
         .await?;
-        let actor = Actor::User { id: user.id, username: user.username.clone() };
+        let actor = Actor::User {
+            id: user.id,
+            username: user.username.clone(),
+        };
         append_event(
             &mut tx,
             user.platform_id,
@@ -552,7 +583,11 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<User>> {
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<User>> {
         let row = sqlx::query(&format!(
             "SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = $3",
@@ -585,7 +620,10 @@ impl Store for SqlStore {
                 .bind(user_id)
                 .fetch_one(&mut *tx)
                 .await?;
-            let actor = Actor::User { id: user_id, username };
+            let actor = Actor::User {
+                id: user_id,
+                username,
+            };
             append_event(
                 &mut tx,
                 platform_id,

@@ -4,9 +4,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Pool, Row};
 
 use crate::{Backend, SqliteDurability, StoreError, StoreResult};
@@ -31,7 +29,10 @@ pub(crate) async fn open(
     if create {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Url(format!("cannot create the data directory {}: {e}", dir.display()))
+                StoreError::Url(format!(
+                    "cannot create the data directory {}: {e}",
+                    dir.display()
+                ))
             })?;
         }
     }
@@ -57,7 +58,11 @@ pub(crate) async fn open(
         .max_connections(4)
         .connect_with(options.read_only(true))
         .await?;
-    Ok(sql::SqlStore { writer, reader, backend: Backend::Sqlite })
+    Ok(sql::SqlStore {
+        writer,
+        reader,
+        backend: Backend::Sqlite,
+    })
 }
 
 pub(crate) async fn schema(pool: &Pool<Db>) -> StoreResult<Vec<(String, Vec<String>)>> {
