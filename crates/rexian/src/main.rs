@@ -1,1 +1,451 @@
-fn main() {}
+//! rexian: the system of a 12345 government service hotline sub-platform.
+
+mod config;
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use rexian_domain::{Actor, Role, time::SystemClock};
+use rexian_store::{DatabaseLocation, NewUser, PlatformSeed, Store};
+use rexian_web::{AppState, ThrottleSettings, WebSettings};
+
+use crate::config::{Config, LogFormat};
+
+#[derive(Parser)]
+#[command(
+    name = "rexian",
+    version,
+    about = "12345 hotline sub-platform / 12345政务服务热线分平台"
+)]
+struct Cli {
+    /// Local state: the SQLite file and the search index [default: ./rexian-data]
+    #[arg(long, global = true, env = "REXIAN_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// sqlite:/path/to/file.db or postgres://user@host/db [default: <data-dir>/rexian.db]
+    #[arg(
+        long,
+        global = true,
+        env = "REXIAN_DATABASE_URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+    /// A TOML configuration file (see `rexian default-config`)
+    #[arg(long, global = true, env = "REXIAN_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080]
+        #[arg(long, env = "REXIAN_LISTEN")]
+        listen: Option<String>,
+    },
+    /// Apply the embedded migrations to the database and exit.
+    Migrate,
+    /// Print the annotated default configuration.
+    DefaultConfig,
+    /// Print the version.
+    Version,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Load a sub-platform's default reference data into the database.
+    Seed {
+        /// Which defaults: `baisha` (白沙县).
+        which: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is asked at the terminal (or read from stdin).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// agent, shift_leader, manager, department_handler, county_office, platform_admin
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// The sub-platform's code [default: the only one]
+        #[arg(long)]
+        platform: Option<String>,
+        /// The department's code, for a department handler
+        #[arg(long)]
+        department: Option<String>,
+        /// Read the password from the first line of standard input instead of asking.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+        .and_then(|rt| rt.block_on(run(cli)));
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rexian: error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::DefaultConfig => {
+            print!("{}", config::DEFAULT_TOML);
+            return Ok(());
+        }
+        Command::Version => {
+            println!("rexian {}", env!("CARGO_PKG_VERSION"));
+            return Ok(());
+        }
+        _ => {}
+    }
+    let mut cfg = Config::load(cli.config.as_deref(), std::env::vars())?;
+    if let Some(d) = &cli.data_dir {
+        cfg.data_dir = d.clone();
+    }
+    if let Some(u) = &cli.database_url {
+        cfg.database_url = config::Secret(u.clone());
+    }
+    init_logging(&cfg);
+    let location = DatabaseLocation::resolve(
+        Some(cfg.database_url.0.as_str()),
+        &cfg.data_dir,
+        cfg.sqlite.durability,
+    )?;
+    let store = rexian_store::open(&location)
+        .await
+        .with_context(|| format!("opening the database {}", location.describe()))?;
+    match cli.command {
+        Command::Serve { listen } => {
+            if let Some(l) = listen {
+                cfg.listen = l;
+            }
+            serve(cfg, store, &location).await
+        }
+        Command::Migrate => {
+            println!("database {} is migrated and ready", location.describe());
+            Ok(())
+        }
+        Command::Seed { which } => {
+            if which != "baisha" {
+                bail!("unknown seed {which:?}; known: baisha");
+            }
+            let p = store
+                .seed_platform(&PlatformSeed::baisha(), &cli_actor(), chrono::Utc::now())
+                .await?;
+            println!(
+                "seeded {} ({}): 11 towns and townships, departments, 10 seats, 13 staff positions",
+                p.name, p.code
+            );
+            Ok(())
+        }
+        Command::User { command } => match command {
+            UserCommand::Add {
+                username,
+                role,
+                display_name,
+                platform,
+                department,
+                password_stdin,
+            } => {
+                let role = Role::from_code(&role).with_context(|| {
+                    format!(
+                        "unknown role {role:?}; one of {}",
+                        Role::ALL.map(|r| r.code()).join(", ")
+                    )
+                })?;
+                let platform = pick_platform(store.as_ref(), platform.as_deref()).await?;
+                let department_id = match department {
+                    None => None,
+                    Some(code) => Some(
+                        store
+                            .list_departments(platform.id)
+                            .await?
+                            .into_iter()
+                            .find(|d| d.code == code)
+                            .with_context(|| {
+                                format!("no department {code:?} in {}", platform.code)
+                            })?
+                            .id,
+                    ),
+                };
+                let password = if password_stdin {
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                } else {
+                    ask_new_password()?
+                };
+                let display_name = display_name.unwrap_or_else(|| username.clone());
+                let user = add_user(
+                    store.as_ref(),
+                    platform.id,
+                    &username,
+                    &display_name,
+                    role,
+                    department_id,
+                    password,
+                    &cli_actor(),
+                )
+                .await?;
+                println!(
+                    "added {} ({}) to {}",
+                    user.username,
+                    role.label_zh(),
+                    platform.name
+                );
+                Ok(())
+            }
+        },
+        Command::DefaultConfig | Command::Version => unreachable!("handled above"),
+    }
+}
+
+fn cli_actor() -> Actor {
+    Actor::Cli {
+        os_user: std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
+    }
+}
+
+async fn pick_platform(
+    store: &dyn Store,
+    code: Option<&str>,
+) -> anyhow::Result<rexian_store::Platform> {
+    match code {
+        Some(code) => store
+            .platform_by_code(code)
+            .await?
+            .with_context(|| format!("no sub-platform {code:?}")),
+        None => {
+            let mut all = store.list_platforms().await?;
+            match all.len() {
+                0 => bail!("the database has no sub-platform yet; run `rexian seed baisha` first"),
+                1 => Ok(all.remove(0)),
+                _ => bail!(
+                    "several sub-platforms; say which with --platform ({})",
+                    all.iter()
+                        .map(|p| p.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn add_user(
+    store: &dyn Store,
+    platform_id: i64,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    department_id: Option<i64>,
+    password: String,
+    actor: &Actor,
+) -> anyhow::Result<rexian_store::User> {
+    rexian_web::api::validate_new_user(username, display_name, role, department_id, &password)
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.field.unwrap_or_default(), e.message))?;
+    let password_hash = rexian_web::hash_password(password)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let new = NewUser {
+        username: username.to_owned(),
+        display_name: display_name.to_owned(),
+        role,
+        department_id,
+        password_hash,
+    };
+    Ok(store
+        .create_user(platform_id, &new, actor, chrono::Utc::now())
+        .await?)
+}
+
+fn ask_new_password() -> anyhow::Result<String> {
+    if !std::io::stdin().is_terminal() {
+        bail!("no terminal to ask the password at; use --password-stdin");
+    }
+    loop {
+        let p1 = rpassword::prompt_password("密码 Password (at least 10 characters): ")?;
+        if p1.chars().count() < rexian_web::api::MIN_PASSWORD_CHARS {
+            eprintln!("too short / 太短");
+            continue;
+        }
+        let p2 = rpassword::prompt_password("再次输入 Again: ")?;
+        if p1 == p2 {
+            return Ok(p1);
+        }
+        eprintln!("the two do not match / 两次输入不一致");
+    }
+}
+
+fn init_logging(cfg: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&cfg.log.level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match cfg.log.format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// First start: seed the configured sub-platform when the database has none, and make sure
+/// someone can sign in as administrator.
+async fn bootstrap(cfg: &Config, store: &dyn Store) -> anyhow::Result<Option<String>> {
+    let now = chrono::Utc::now();
+    let first_start = Actor::system("first-start");
+    if store.list_platforms().await?.is_empty() && !cfg.bootstrap.platform.is_empty() {
+        if cfg.bootstrap.platform != "baisha" {
+            bail!(
+                "bootstrap.platform: unknown seed {:?}; known: baisha",
+                cfg.bootstrap.platform
+            );
+        }
+        let p = store
+            .seed_platform(&PlatformSeed::baisha(), &first_start, now)
+            .await?;
+        tracing::info!(platform = %p.code, "first start: seeded the sub-platform");
+    }
+    let platforms = store.list_platforms().await?;
+    let Some(platform) = platforms.first() else {
+        return Ok(None);
+    };
+    if store
+        .count_users_with_role(platform.id, Role::PlatformAdmin)
+        .await?
+        > 0
+    {
+        return Ok(None);
+    }
+    let b = &cfg.bootstrap;
+    if !b.admin_username.is_empty() && !b.admin_password.0.is_empty() {
+        add_user(
+            store,
+            platform.id,
+            &b.admin_username,
+            "平台管理员",
+            Role::PlatformAdmin,
+            None,
+            b.admin_password.0.clone(),
+            &first_start,
+        )
+        .await?;
+        return Ok(Some(b.admin_username.clone()));
+    }
+    if std::io::stdin().is_terminal() {
+        println!(
+            "{} has no administrator yet. Create one now / 创建首个管理员:",
+            platform.name
+        );
+        print!("用户名 Username [admin]: ");
+        std::io::stdout().flush()?;
+        let mut name = String::new();
+        std::io::stdin().lock().read_line(&mut name)?;
+        let name = match name.trim() {
+            "" => "admin".to_owned(),
+            n => n.to_owned(),
+        };
+        let password = ask_new_password()?;
+        add_user(
+            store,
+            platform.id,
+            &name,
+            "平台管理员",
+            Role::PlatformAdmin,
+            None,
+            password,
+            &first_start,
+        )
+        .await?;
+        return Ok(Some(name));
+    }
+    tracing::warn!(
+        "no administrator yet: nobody can sign in. Run `rexian user add --username admin --role platform_admin`, or set REXIAN_BOOTSTRAP__ADMIN_USERNAME and REXIAN_BOOTSTRAP__ADMIN_PASSWORD"
+    );
+    Ok(None)
+}
+
+async fn serve(
+    cfg: Config,
+    store: Arc<dyn Store>,
+    location: &DatabaseLocation,
+) -> anyhow::Result<()> {
+    let created_admin = bootstrap(&cfg, store.as_ref()).await?;
+    let settings = WebSettings {
+        session_ttl: chrono::Duration::hours(i64::from(cfg.web.session_ttl_hours)),
+        secure_cookies: cfg.web.secure_cookies,
+        throttle: ThrottleSettings {
+            max_failures_per_user: cfg.login.max_failures_per_user,
+            max_failures_per_ip: cfg.login.max_failures_per_ip,
+            window: std::time::Duration::from_secs(cfg.login.window_secs),
+        },
+        max_body_bytes: cfg.web.max_body_bytes,
+        request_timeout: std::time::Duration::from_secs(cfg.web.request_timeout_secs),
+    };
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("listening on {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(store, Arc::new(SystemClock), settings);
+    println!(
+        "rexian {} is listening on http://{addr}/",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!("  database: {}", location.describe());
+    match created_admin {
+        Some(name) => {
+            println!("  sign in at http://{addr}/login as {name:?} with the password just set")
+        }
+        None => println!("  sign in at http://{addr}/login (add users with `rexian user add`)"),
+    }
+    println!(
+        "  API: http://{addr}/api/openapi.json · metrics: http://{addr}/metrics · Ctrl-C stops"
+    );
+    tracing::info!(%addr, database = %location.describe(), "serving");
+    rexian_web::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("stopped: requests in flight were finished");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

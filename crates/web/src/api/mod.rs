@@ -1,0 +1,77 @@
+//! JSON API under /api/v1, described by the generated OpenAPI document.
+
+pub mod departments;
+mod events;
+mod health;
+mod platform;
+mod session;
+pub mod users;
+
+use axum::http::StatusCode;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+
+pub use users::{MIN_PASSWORD_CHARS, validate_new_user};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "rexian API",
+        description = "12345 government service hotline sub-platform / 12345政务服务热线分平台"
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(session::login))
+        .routes(routes!(session::logout))
+        .routes(routes!(session::me))
+        .routes(routes!(platform::platform))
+        .routes(routes!(users::list_users, users::create_user))
+        .routes(routes!(users::get_user))
+        .routes(routes!(users::deactivate_user))
+        .routes(routes!(users::activate_user))
+        .routes(routes!(
+            departments::list_departments,
+            departments::create_department
+        ))
+        .routes(routes!(departments::get_department))
+        .routes(routes!(events::list_events))
+}
+
+pub async fn fallback(uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no such path: {}", uri.path()),
+    )
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this path does not take that method",
+    )
+}

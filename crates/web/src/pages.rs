@@ -1,0 +1,187 @@
+//! Server-rendered pages: sign-in and a home page per role. Chinese first, English beside.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, State};
+use axum::http::{StatusCode, header, request::Parts};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use rexian_domain::Role;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{session_cookie, sign_in};
+use crate::extract::{ClientIp, session_user};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    error: Option<String>,
+    username: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    platform_name: String,
+    display_name: String,
+    role_zh: &'static str,
+    role_en: &'static str,
+    intro_zh: &'static str,
+    intro_en: &'static str,
+    available: Vec<(&'static str, &'static str)>,
+    coming: Vec<(&'static str, &'static str)>,
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login_submit))
+        .route("/logout", post(logout))
+}
+
+fn render(t: impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+async fn login_form() -> Response {
+    render(LoginPage {
+        error: None,
+        username: String::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    match sign_in(&state, form.username.trim(), &form.password, ip).await {
+        Ok(signed) => {
+            let cookie = session_cookie(
+                Some(&signed.token),
+                state.settings.session_ttl.num_seconds(),
+                state.settings.secure_cookies,
+            );
+            ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+        }
+        Err(e) => {
+            let mut resp = render(LoginPage {
+                error: Some(e.message),
+                username: form.username,
+            });
+            *resp.status_mut() = e.status;
+            resp
+        }
+    }
+}
+
+async fn logout(State(state): State<AppState>, parts: Parts) -> Response {
+    if let Ok(Some((_, hash))) = session_user(&parts, &state).await {
+        if let Err(e) = state.store.delete_session(&hash, state.clock.now()).await {
+            tracing::error!(error = %e, "sign-out failed");
+        }
+    }
+    let cookie = session_cookie(None, 0, state.settings.secure_cookies);
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
+}
+
+async fn home(State(state): State<AppState>, parts: Parts) -> Response {
+    let user = match session_user(&parts, &state).await {
+        Ok(Some((user, _))) => user,
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(e) => return e.into_response(),
+    };
+    let platform_name = match state.store.platform(user.platform_id).await {
+        Ok(Some(p)) => p.name,
+        _ => String::new(),
+    };
+    let (intro_zh, intro_en, coming) = role_home(user.role);
+    let mut available = vec![("个人信息与退出", "Your account and sign-out")];
+    if user.role.can(rexian_domain::Permission::ManageUsers) {
+        available.push((
+            "用户管理（API：/api/v1/users）",
+            "Users (API: /api/v1/users)",
+        ));
+    }
+    if user.role.can(rexian_domain::Permission::ViewEvents) {
+        available.push((
+            "操作日志（API：/api/v1/events）",
+            "Audit trail (API: /api/v1/events)",
+        ));
+    }
+    render(HomePage {
+        platform_name,
+        display_name: user.display_name,
+        role_zh: user.role.label_zh(),
+        role_en: user.role.label_en(),
+        intro_zh,
+        intro_en,
+        available,
+        coming,
+    })
+}
+
+type Menu = Vec<(&'static str, &'static str)>;
+
+fn role_home(role: Role) -> (&'static str, &'static str, Menu) {
+    match role {
+        Role::Agent => (
+            "接听来电、查找知识、登记与派发工单、回访市民。",
+            "Take calls, find answers, register and dispatch orders, call citizens back.",
+            vec![
+                ("来电与坐席状态", "Calls and seat state"),
+                ("工单登记", "Register orders"),
+                ("回访清单", "Callback list"),
+            ],
+        ),
+        Role::ShiftLeader => (
+            "实时查看队列与坐席，审核、改派、处理突发事件。",
+            "Watch the queue and agents live, review, redispatch, handle emergencies.",
+            vec![
+                ("实时监控墙", "Live wall board"),
+                ("工单审核", "Order review"),
+                ("质检评分", "Quality reviews"),
+            ],
+        ),
+        Role::Manager => (
+            "人员与排班、培训、设备与故障、月度考核与报表。",
+            "Staff and rosters, trainings, equipment and faults, monthly assessment and reports.",
+            vec![
+                ("人员与排班", "Staff and rosters"),
+                ("设备与故障", "Equipment and faults"),
+                ("月度考核", "Monthly assessment"),
+            ],
+        ),
+        Role::DepartmentHandler => (
+            "签收、办理并答复派发到本单位的工单。",
+            "Sign for, handle and reply to the orders dispatched to your department.",
+            vec![("本单位待办工单", "Your department's inbox")],
+        ),
+        Role::CountyOffice => (
+            "监督服务运行，查看考核得分，认定投诉与表扬，结算。",
+            "Oversee the service, see the assessment, judge complaints and praise, settle payment.",
+            vec![
+                ("考核得分", "Assessment score"),
+                ("投诉与表扬认定", "Complaint and praise verdicts"),
+            ],
+        ),
+        Role::PlatformAdmin => (
+            "管理用户、单位和规则配置。",
+            "Manage users, departments and rule configuration.",
+            vec![("规则配置", "Rule configuration")],
+        ),
+    }
+}
