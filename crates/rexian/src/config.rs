@@ -105,6 +105,7 @@ impl Config {
             .collect();
         builder = builder.add_source(
             config::Environment::with_prefix("REXIAN")
+                .prefix_separator("_")
                 .separator("__")
                 .try_parsing(true)
                 .source(Some(vars)),

@@ -408,20 +408,26 @@ async fn serve(
         .with_context(|| format!("listening on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
     let state = AppState::new(store, Arc::new(SystemClock), settings);
-    println!(
-        "rexian {} is listening on http://{addr}/",
-        env!("CARGO_PKG_VERSION")
+    // The banner is for a person at a terminal; a closed stdout must not stop the server.
+    let mut banner = format!(
+        "rexian {} is listening on http://{addr}/\n  database: {}\n",
+        env!("CARGO_PKG_VERSION"),
+        location.describe()
     );
-    println!("  database: {}", location.describe());
     match created_admin {
-        Some(name) => {
-            println!("  sign in at http://{addr}/login as {name:?} with the password just set")
-        }
-        None => println!("  sign in at http://{addr}/login (add users with `rexian user add`)"),
+        Some(name) => banner.push_str(&format!(
+            "  sign in at http://{addr}/login as {name:?} with the password just set\n"
+        )),
+        None => banner.push_str(&format!(
+            "  sign in at http://{addr}/login (add users with `rexian user add`)\n"
+        )),
     }
-    println!(
-        "  API: http://{addr}/api/openapi.json · metrics: http://{addr}/metrics · Ctrl-C stops"
-    );
+    banner.push_str(&format!(
+        "  API: http://{addr}/api/openapi.json · metrics: http://{addr}/metrics · Ctrl-C stops\n"
+    ));
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
+    drop(out);
     tracing::info!(%addr, database = %location.describe(), "serving");
     rexian_web::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped: requests in flight were finished");
