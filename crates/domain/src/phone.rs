@@ -44,6 +44,9 @@ impl Phone {
         }
         let national = strip_country_code(&digits);
         let n = national.len();
+        if n == 0 {
+            return Err(PhoneError::Empty);
+        }
         let ok = match national.as_bytes()[0] {
             b'1' if n == 11 => {
                 if !(b'3'..=b'9').contains(&national.as_bytes()[1]) {
@@ -105,10 +108,11 @@ impl Phone {
 
 fn strip_country_code(digits: &str) -> &str {
     for prefix in ["0086", "86"] {
-        if let Some(rest) = digits.strip_prefix(prefix) {
-            if rest.len() == 11 && rest.starts_with('1') {
-                return rest;
-            }
+        if let Some(rest) = digits.strip_prefix(prefix)
+            && rest.len() == 11
+            && rest.starts_with('1')
+        {
+            return rest;
         }
     }
     digits
@@ -166,6 +170,7 @@ mod tests {
     #[test]
     fn rejects_what_is_not_a_phone_number() {
         assert_eq!(Phone::parse(" "), Err(PhoneError::Empty));
+        assert_eq!(Phone::parse("+ -"), Err(PhoneError::Empty));
         assert_eq!(Phone::parse("138abc"), Err(PhoneError::BadCharacter));
         assert_eq!(Phone::parse("1381234567"), Err(PhoneError::BadLength(10)));
         assert_eq!(

@@ -167,10 +167,9 @@ pub fn request_token(parts: &Parts) -> Option<String> {
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
+        && let Some(token) = auth.strip_prefix("Bearer ").map(str::trim)
     {
-        if let Some(token) = auth.strip_prefix("Bearer ").map(str::trim) {
-            return Some(token.to_owned());
-        }
+        return Some(token.to_owned());
     }
     parts
         .headers

@@ -9,6 +9,8 @@ use crate::{Backend, StoreResult};
 
 pub(crate) type Db = sqlx::Postgres;
 
+// The shared SQL, compiled for this backend (see sql.rs).
+#[allow(clippy::duplicate_mod)]
 #[path = "sql.rs"]
 mod sql;
 

@@ -11,6 +11,8 @@ use crate::{Backend, SqliteDurability, StoreError, StoreResult};
 
 pub(crate) type Db = sqlx::Sqlite;
 
+// The shared SQL, compiled for this backend (see sql.rs).
+#[allow(clippy::duplicate_mod)]
 #[path = "sql.rs"]
 mod sql;
 
@@ -26,15 +28,13 @@ pub(crate) async fn open(
             path.display()
         )));
     }
-    if create {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Url(format!(
-                    "cannot create the data directory {}: {e}",
-                    dir.display()
-                ))
-            })?;
-        }
+    if create && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Url(format!(
+                "cannot create the data directory {}: {e}",
+                dir.display()
+            ))
+        })?;
     }
     let options = SqliteConnectOptions::from_str("sqlite:")
         .map_err(StoreError::Database)?

@@ -188,10 +188,10 @@ async fn set_active(
     active: bool,
     reason: Option<String>,
 ) -> ApiResult<Json<UserView>> {
-    if let Some(r) = &reason {
-        if r.chars().count() > 500 {
-            return Err(ApiError::invalid("reason", "at most 500 characters"));
-        }
+    if let Some(r) = &reason
+        && r.chars().count() > 500
+    {
+        return Err(ApiError::invalid("reason", "at most 500 characters"));
     }
     if !active && id == auth.user.id {
         return Err(ApiError::conflict("you cannot deactivate yourself"));
