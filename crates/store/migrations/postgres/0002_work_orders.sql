@@ -121,8 +121,13 @@ CREATE TABLE work_orders (
     UNIQUE (platform_id, number),
     UNIQUE (platform_id, idempotency_key)
 );
+-- A department's inbox: its open orders by deadline, read from an index without sorting.
+CREATE INDEX work_orders_open_inbox ON work_orders (platform_id, lead_department_id, handle_due_at, id)
+    WHERE state IN ('dispatched', 'signed', 'in_progress', 'return_requested',
+                    'extension_requested', 'reopened');
 CREATE INDEX work_orders_inbox ON work_orders (platform_id, lead_department_id, state, handle_due_at, id);
+CREATE INDEX work_orders_platform ON work_orders (platform_id, id);
 CREATE INDEX work_orders_state ON work_orders (platform_id, state, callback_due_at, id);
-CREATE INDEX work_orders_timer ON work_orders (next_timer_at);
+CREATE INDEX work_orders_timer ON work_orders (next_timer_at) WHERE next_timer_at IS NOT NULL;
 CREATE INDEX work_orders_phone ON work_orders (platform_id, caller_phone);
 CREATE INDEX work_orders_created ON work_orders (platform_id, created_at);

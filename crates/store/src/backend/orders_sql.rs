@@ -28,10 +28,11 @@ const ORDER_COLUMNS: &str = "id, platform_id, number, kind, state, urgent, confi
      version, created_at, updated_at";
 
 /// States in which the order sits with its lead department (its inbox).
+/// The same text as the predicate of the partial index `work_orders_open_inbox`.
 const INBOX_STATES: &str = "'dispatched', 'signed', 'in_progress', 'return_requested', \
      'extension_requested', 'reopened'";
 
-/// SQL for "a running deadline ends before $x" (the `?`s are replaced by the bound value).
+/// Pushes "a running deadline of the order ends before `at`".
 fn running_deadline_before(qb: &mut QueryBuilder<'_, Db>, at: DateTime<Utc>) {
     qb.push("((state = 'dispatched' AND sign_due_at < ")
         .push_bind(at)
