@@ -249,6 +249,9 @@ async fn the_full_path_through_reopen_and_close_with_events_and_actors() {
             .await;
         app.act(&leader, id, "approve-reply", json!({})).await;
 
+        let (status, cats) = app.get(&dept, "/api/v1/matter-categories").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(cats.as_array().unwrap().iter().any(|c| c["code"] == "03.01"));
         let (_, callbacks) = app.get(&agent, "/api/v1/callbacks").await;
         assert_eq!(callbacks["orders"][0]["id"], id);
         let o = app

@@ -64,6 +64,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::get_order_by_number))
         .routes(routes!(orders::department_inbox))
         .routes(routes!(orders::callback_list))
+        .routes(routes!(orders::matter_categories))
         .routes(routes!(orders::public_lookup))
         .routes(routes!(orders::resolve_directly))
         .routes(routes!(orders::submit_for_dispatch))

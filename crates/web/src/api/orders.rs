@@ -1096,3 +1096,34 @@ transition_endpoints! {
     supervise => Supervise, "/api/v1/orders/{id}/supervise",
         "督办 (shift leader, county office): `{\"level\": \"supervision\", \"reason\": \"…\"}`.";
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct MatterCategoryView {
+    code: String,
+    name: String,
+    parent_code: Option<String>,
+    active: bool,
+}
+
+/// The matter taxonomy (事项分类) of the caller's sub-platform, by code.
+#[utoipa::path(get, path = "/api/v1/matter-categories", tag = "orders",
+    security(("bearer" = [])), responses((status = 200, body = [MatterCategoryView])))]
+pub async fn matter_categories(
+    State(state): State<AppState>,
+    auth: Authed<perm::ViewPlatform>,
+) -> OrderResult<Json<Vec<MatterCategoryView>>> {
+    let list = state
+        .store
+        .list_matter_categories(auth.platform_id())
+        .await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|c| MatterCategoryView {
+                code: c.code,
+                name: c.name,
+                parent_code: c.parent_code,
+                active: c.active,
+            })
+            .collect(),
+    ))
+}
