@@ -682,3 +682,69 @@ async fn an_overdue_event_fires_once_after_the_server_was_down() {
         drop(app.db);
     }
 }
+
+#[tokio::test]
+async fn concurrent_actions_on_one_order_apply_once_and_the_api_is_documented() {
+    each_backend(|app| async move {
+        let agent = app.login("agent1").await;
+        let leader = app.login("leader1").await;
+        let dept = app.login("dept1").await;
+        let id = app.create(&agent, new_order()).await["id"]
+            .as_i64()
+            .unwrap();
+        app.act(&agent, id, "submit", json!({})).await;
+        app.act(
+            &leader,
+            id,
+            "dispatch",
+            json!({ "lead_department_id": app.dept_a }),
+        )
+        .await;
+        let path = format!("/api/v1/orders/{id}/sign");
+        let results = futures_join(
+            app.post(&dept, &path, json!({})),
+            app.post(&dept, &path, json!({})),
+        )
+        .await;
+        let mut statuses = [results.0.0, results.1.0];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::CONFLICT],
+            "{results:?}"
+        );
+        let log = event_log(&app, &leader, id).await;
+        assert_eq!(log.iter().filter(|(t, _)| t == "order.signed").count(), 1);
+
+        let doc: Value = app
+            .http
+            .get(app.url("/api/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for p in [
+            "/api/v1/orders",
+            "/api/v1/orders/{id}",
+            "/api/v1/orders/by-number/{number}",
+            "/api/v1/orders/{id}/sign",
+            "/api/v1/orders/{id}/reopen",
+            "/api/v1/departments/{id}/inbox",
+            "/api/v1/callbacks",
+            "/api/v1/public/orders/{number}",
+        ] {
+            assert!(doc["paths"].get(p).is_some(), "{p} missing from OpenAPI");
+        }
+    })
+    .await;
+}
+
+async fn futures_join<A, B>(a: A, b: B) -> (A::Output, B::Output)
+where
+    A: std::future::Future,
+    B: std::future::Future,
+{
+    tokio::join!(a, b)
+}
