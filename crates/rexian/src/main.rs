@@ -1,5 +1,6 @@
 //! rexian: the system of a 12345 government service hotline sub-platform.
 
+mod calendar_cmd;
 mod config;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -58,6 +59,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The working-day calendar: is a date a working day, when does a deadline end.
+    Calendar {
+        #[command(subcommand)]
+        command: calendar_cmd::CalendarCommand,
+    },
     /// Load a sub-platform's default reference data into the database.
     Seed {
         /// Which defaults: `baisha` (白沙县).
@@ -114,6 +120,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("rexian {}", env!("CARGO_PKG_VERSION"));
             return Ok(());
         }
+        Command::Calendar { command } => return calendar_cmd::run(command),
         _ => {}
     }
     let mut cfg = Config::load(cli.config.as_deref(), std::env::vars())?;
@@ -214,7 +221,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
         },
-        Command::DefaultConfig | Command::Version => unreachable!("handled above"),
+        Command::DefaultConfig | Command::Version | Command::Calendar { .. } => {
+            unreachable!("handled above")
+        }
     }
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 mod observe;
+pub mod order_timers;
 mod pages;
 
 use std::net::SocketAddr;
@@ -108,10 +109,13 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     observe::spawn_background(&state);
+    let timers = order_timers::spawn(&state);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    timers.abort();
+    result
 }
 
 /// Starts the server on `127.0.0.1:0` in the background, for tests: returns its address.

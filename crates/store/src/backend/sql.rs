@@ -25,7 +25,7 @@ pub struct SqlStore {
     pub(super) backend: Backend,
 }
 
-async fn append_event(
+pub(super) async fn append_event(
     tx: &mut Transaction<'_, Db>,
     platform_id: i64,
     ev: &NewEvent,

@@ -16,6 +16,11 @@ pub(crate) type Db = sqlx::Sqlite;
 #[path = "sql.rs"]
 mod sql;
 
+// The work-order SQL, compiled for this backend the same way.
+#[allow(clippy::duplicate_mod)]
+#[path = "orders_sql.rs"]
+mod orders_sql;
+
 pub(crate) async fn open(
     path: &Path,
     create: bool,

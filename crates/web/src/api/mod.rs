@@ -3,6 +3,7 @@
 pub mod departments;
 mod events;
 mod health;
+pub mod orders;
 mod platform;
 mod session;
 pub mod users;
@@ -58,6 +59,36 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(departments::get_department))
         .routes(routes!(events::list_events))
+        .routes(routes!(orders::list_orders, orders::create_order))
+        .routes(routes!(orders::get_order))
+        .routes(routes!(orders::get_order_by_number))
+        .routes(routes!(orders::department_inbox))
+        .routes(routes!(orders::callback_list))
+        .routes(routes!(orders::matter_categories))
+        .routes(routes!(orders::public_lookup))
+        .routes(routes!(orders::resolve_directly))
+        .routes(routes!(orders::submit_for_dispatch))
+        .routes(routes!(orders::dispatch))
+        .routes(routes!(orders::redispatch))
+        .routes(routes!(orders::sign))
+        .routes(routes!(orders::start))
+        .routes(routes!(orders::reply))
+        .routes(routes!(orders::approve_reply))
+        .routes(routes!(orders::reject_reply))
+        .routes(routes!(orders::callback))
+        .routes(routes!(orders::close))
+        .routes(routes!(orders::reopen))
+        .routes(routes!(orders::request_return))
+        .routes(routes!(orders::approve_return))
+        .routes(routes!(orders::refuse_return))
+        .routes(routes!(orders::request_extension))
+        .routes(routes!(orders::approve_extension))
+        .routes(routes!(orders::refuse_extension))
+        .routes(routes!(orders::merge))
+        .routes(routes!(orders::invalidate))
+        .routes(routes!(orders::transfer_to_emergency))
+        .routes(routes!(orders::remind))
+        .routes(routes!(orders::supervise))
 }
 
 pub async fn fallback(uri: axum::http::Uri) -> ApiError {

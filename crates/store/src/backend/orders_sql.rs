@@ -1,0 +1,518 @@
+//! The SQL of work orders, written once and compiled for each backend like `sql.rs` (this
+//! file is a module of both `sqlite` and `postgres`; `super::Db` is the sqlx database).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rexian_domain::{Actor, AggregateRef, NewEvent};
+use rexian_orders::{
+    OrderNumber, OrderSnapshot, OrderState, RequestKind, Source, SupervisionLevel,
+    calendar::local_date,
+};
+use serde_json::json;
+use sqlx::{QueryBuilder, Row, Transaction, types::Json};
+
+use super::Db;
+use super::sql::{SqlStore, append_event};
+use crate::orders::{
+    MAX_ORDER_PAGE, MatterCategory, NewOrder, OrderFilter, OrderStore, OrderUpdate,
+    PublicOrderStatus, WorkOrder,
+};
+use crate::{StoreError, StoreResult};
+
+type DbRow = <Db as sqlx::Database>::Row;
+
+const ORDER_COLUMNS: &str = "id, platform_id, number, kind, state, urgent, confidential, \
+     leader_flagged, source, supervision_level, category_code, title, content, caller_name, \
+     caller_phone, town, address, lat, lng, call_id, lead_department_id, reply_content, \
+     public_reply, snapshot, sign_due_at, handle_due_at, callback_due_at, next_timer_at, \
+     version, created_at, updated_at";
+
+/// States in which the order sits with its lead department (its inbox).
+/// The same text as the predicate of the partial index `work_orders_open_inbox`.
+const INBOX_STATES: &str = "'dispatched', 'signed', 'in_progress', 'return_requested', \
+     'extension_requested', 'reopened'";
+
+/// Pushes "a running deadline of the order ends before `at`".
+fn running_deadline_before(qb: &mut QueryBuilder<'_, Db>, at: DateTime<Utc>) {
+    qb.push("((state = 'dispatched' AND sign_due_at < ")
+        .push_bind(at)
+        .push(
+            ") OR (state IN ('dispatched', 'signed', 'in_progress', 'extension_requested', \
+               'reopened') AND handle_due_at < ",
+        )
+        .push_bind(at)
+        .push(") OR (state IN ('replied', 'pending_callback') AND callback_due_at < ")
+        .push_bind(at)
+        .push("))");
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("unknown {what} {value:?} in work_orders"))
+}
+
+fn order_from(row: &DbRow) -> StoreResult<WorkOrder> {
+    let kind: String = row.try_get("kind")?;
+    let state: String = row.try_get("state")?;
+    let source: String = row.try_get("source")?;
+    let level: String = row.try_get("supervision_level")?;
+    let Json(snapshot): Json<OrderSnapshot> = row.try_get("snapshot")?;
+    Ok(WorkOrder {
+        id: row.try_get("id")?,
+        platform_id: row.try_get("platform_id")?,
+        number: row.try_get("number")?,
+        kind: RequestKind::from_code(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+        state: OrderState::from_code(&state).ok_or_else(|| corrupt("state", &state))?,
+        urgent: row.try_get("urgent")?,
+        confidential: row.try_get("confidential")?,
+        leader_flagged: row.try_get("leader_flagged")?,
+        source: Source::from_code(&source).ok_or_else(|| corrupt("source", &source))?,
+        supervision_level: SupervisionLevel::from_code(&level)
+            .ok_or_else(|| corrupt("supervision level", &level))?,
+        category_code: row.try_get("category_code")?,
+        title: row.try_get("title")?,
+        content: row.try_get("content")?,
+        caller_name: row.try_get("caller_name")?,
+        caller_phone: row.try_get("caller_phone")?,
+        town: row.try_get("town")?,
+        address: row.try_get("address")?,
+        lat: row.try_get("lat")?,
+        lng: row.try_get("lng")?,
+        call_id: row.try_get("call_id")?,
+        lead_department_id: row.try_get("lead_department_id")?,
+        reply_content: row.try_get("reply_content")?,
+        public_reply: row.try_get("public_reply")?,
+        snapshot,
+        sign_due_at: row.try_get("sign_due_at")?,
+        handle_due_at: row.try_get("handle_due_at")?,
+        callback_due_at: row.try_get("callback_due_at")?,
+        next_timer_at: row.try_get("next_timer_at")?,
+        version: row.try_get("version")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn due(snapshot: &OrderSnapshot) -> [Option<DateTime<Utc>>; 3] {
+    let d = &snapshot.deadlines;
+    [
+        d.sign.as_ref().map(|x| x.due_at),
+        d.handle.as_ref().map(|x| x.due_at),
+        d.callback.as_ref().map(|x| x.due_at),
+    ]
+}
+
+async fn order_by_key(
+    tx: &mut Transaction<'_, Db>,
+    platform_id: i64,
+    key: &str,
+) -> StoreResult<Option<WorkOrder>> {
+    let row = sqlx::query(&format!(
+        "SELECT {ORDER_COLUMNS} FROM work_orders WHERE platform_id = $1 AND idempotency_key = $2"
+    ))
+    .bind(platform_id)
+    .bind(key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(order_from).transpose()
+}
+
+impl SqlStore {
+    async fn try_create_order(
+        &self,
+        platform_id: i64,
+        new: &NewOrder,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(WorkOrder, bool)> {
+        let mut tx = self.writer.begin().await?;
+        if let Some(key) = &new.idempotency_key
+            && let Some(existing) = order_by_key(&mut tx, platform_id, key).await?
+        {
+            return Ok((existing, false));
+        }
+        let prefix: String = sqlx::query_scalar("SELECT order_prefix FROM platforms WHERE id = $1")
+            .bind(platform_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound("sub-platform"))?;
+        let day = local_date(now).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO order_sequences (platform_id, day, last) VALUES ($1, $2, 1) \
+             ON CONFLICT (platform_id, day) DO UPDATE SET last = order_sequences.last + 1 \
+             RETURNING last",
+        )
+        .bind(platform_id)
+        .bind(day.format("%Y%m%d").to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        let seq = u16::try_from(seq)
+            .ok()
+            .filter(|s| *s <= 9999)
+            .ok_or_else(|| {
+                StoreError::Conflict("all 9999 order numbers of today are used".into())
+            })?;
+        let number = OrderNumber::new(&prefix, day, seq)
+            .map_err(|e| StoreError::Corrupt(format!("order number: {e}")))?;
+        let mut snapshot = new.snapshot.clone();
+        snapshot.number = number.clone();
+        let [sign, handle, callback] = due(&snapshot);
+        let row = sqlx::query(&format!(
+            "INSERT INTO work_orders (platform_id, number, kind, state, urgent, confidential, \
+             leader_flagged, source, supervision_level, category_code, title, content, \
+             caller_name, caller_phone, town, address, lat, lng, call_id, lead_department_id, \
+             reply_content, public_reply, snapshot, sign_due_at, handle_due_at, callback_due_at, \
+             next_timer_at, version, created_at, updated_at, idempotency_key) VALUES ($1, $2, $3, \
+             $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, NULL, NULL, \
+             NULL, $20, $21, $22, $23, NULL, 1, $24, $24, $25) RETURNING {ORDER_COLUMNS}"
+        ))
+        .bind(platform_id)
+        .bind(number.as_str())
+        .bind(snapshot.kind.code())
+        .bind(snapshot.state.code())
+        .bind(snapshot.urgent)
+        .bind(new.confidential)
+        .bind(new.leader_flagged)
+        .bind(new.source.code())
+        .bind(snapshot.supervision_level.code())
+        .bind(&new.category_code)
+        .bind(&new.title)
+        .bind(&new.content)
+        .bind(&new.caller_name)
+        .bind(&new.caller_phone)
+        .bind(&new.town)
+        .bind(&new.address)
+        .bind(new.lat)
+        .bind(new.lng)
+        .bind(&new.call_id)
+        .bind(Json(&snapshot))
+        .bind(sign)
+        .bind(handle)
+        .bind(callback)
+        .bind(now)
+        .bind(&new.idempotency_key)
+        .fetch_one(&mut *tx)
+        .await?;
+        let order = order_from(&row)?;
+        append_event(
+            &mut tx,
+            platform_id,
+            &NewEvent {
+                aggregate: AggregateRef::new("order", order.id),
+                event_type: "order.registered".into(),
+                actor: actor.clone(),
+                occurred_at: now,
+                payload: json!({
+                    "number": order.number, "kind": order.kind, "urgent": order.urgent,
+                    "confidential": order.confidential, "leader_flagged": order.leader_flagged,
+                    "source": order.source, "category_code": order.category_code,
+                    "title": order.title, "town": order.town, "call_id": order.call_id,
+                    "to": order.state,
+                }),
+                reason: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((order, true))
+    }
+}
+
+#[async_trait]
+impl OrderStore for SqlStore {
+    async fn create_order(
+        &self,
+        platform_id: i64,
+        new: &NewOrder,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(WorkOrder, bool)> {
+        match self.try_create_order(platform_id, new, actor, now).await {
+            // Two requests with the same key raced: the loser returns the winner's order.
+            Err(StoreError::Conflict(_)) if new.idempotency_key.is_some() => {
+                let mut tx = self.writer.begin().await?;
+                let key = new.idempotency_key.as_deref().unwrap_or_default();
+                match order_by_key(&mut tx, platform_id, key).await? {
+                    Some(existing) => Ok((existing, false)),
+                    None => Err(StoreError::Conflict(
+                        "the order could not be registered; try again".into(),
+                    )),
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn order(&self, platform_id: i64, id: i64) -> StoreResult<Option<WorkOrder>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ORDER_COLUMNS} FROM work_orders WHERE platform_id = $1 AND id = $2"
+        ))
+        .bind(platform_id)
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(order_from).transpose()
+    }
+
+    async fn order_by_number(
+        &self,
+        platform_id: i64,
+        number: &str,
+    ) -> StoreResult<Option<WorkOrder>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ORDER_COLUMNS} FROM work_orders WHERE platform_id = $1 AND number = $2"
+        ))
+        .bind(platform_id)
+        .bind(number)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(order_from).transpose()
+    }
+
+    async fn list_orders(
+        &self,
+        platform_id: i64,
+        filter: &OrderFilter,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<WorkOrder>> {
+        let mut qb = QueryBuilder::<Db>::new(format!(
+            "SELECT {ORDER_COLUMNS} FROM work_orders WHERE platform_id = "
+        ));
+        qb.push_bind(platform_id);
+        if let Some(state) = filter.state {
+            qb.push(" AND state = ").push_bind(state.code());
+        }
+        if let Some(kind) = filter.kind {
+            qb.push(" AND kind = ").push_bind(kind.code());
+        }
+        if let Some(d) = filter.department_id {
+            qb.push(" AND lead_department_id = ").push_bind(d);
+        }
+        match filter.overdue {
+            Some(true) => {
+                qb.push(" AND ");
+                running_deadline_before(&mut qb, now);
+            }
+            Some(false) => {
+                qb.push(" AND NOT COALESCE(");
+                running_deadline_before(&mut qb, now);
+                qb.push(", FALSE)");
+            }
+            None => {}
+        }
+        if let Some(at) = filter.due_before {
+            qb.push(" AND ");
+            running_deadline_before(&mut qb, at);
+        }
+        if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
+            let escaped = text
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern = format!("%{escaped}%");
+            qb.push(" AND (title LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' OR content LIKE ")
+                .push_bind(pattern)
+                .push(" ESCAPE '\\')");
+        }
+        if let Some(phone) = &filter.caller_phone {
+            qb.push(" AND caller_phone = ").push_bind(phone.clone());
+        }
+        if let Some(from) = filter.created_from {
+            qb.push(" AND created_at >= ").push_bind(from);
+        }
+        if let Some(to) = filter.created_to {
+            qb.push(" AND created_at < ").push_bind(to);
+        }
+        if let Some(before) = filter.before_id {
+            qb.push(" AND id < ").push_bind(before);
+        }
+        qb.push(" ORDER BY id DESC LIMIT ")
+            .push_bind(limit.clamp(1, MAX_ORDER_PAGE));
+        let rows = qb.build().fetch_all(&self.reader).await?;
+        rows.iter().map(order_from).collect()
+    }
+
+    async fn update_order(
+        &self,
+        platform_id: i64,
+        id: i64,
+        expected_version: i64,
+        update: &OrderUpdate,
+        events: &[NewEvent],
+        now: DateTime<Utc>,
+    ) -> StoreResult<WorkOrder> {
+        let s = &update.snapshot;
+        let [sign, handle, callback] = due(s);
+        let mut tx = self.writer.begin().await?;
+        let row = sqlx::query(&format!(
+            "UPDATE work_orders SET state = $4, supervision_level = $5, lead_department_id = $6, \
+             reply_content = COALESCE($7, reply_content), \
+             public_reply = CASE WHEN $8 THEN COALESCE($7, reply_content) ELSE public_reply END, \
+             snapshot = $9, sign_due_at = $10, handle_due_at = $11, callback_due_at = $12, \
+             next_timer_at = $13, version = version + 1, updated_at = $14 \
+             WHERE platform_id = $1 AND id = $2 AND version = $3 RETURNING {ORDER_COLUMNS}"
+        ))
+        .bind(platform_id)
+        .bind(id)
+        .bind(expected_version)
+        .bind(s.state.code())
+        .bind(s.supervision_level.code())
+        .bind(update.lead_department_id)
+        .bind(&update.reply_content)
+        .bind(update.publish_reply)
+        .bind(Json(s))
+        .bind(sign)
+        .bind(handle)
+        .bind(callback)
+        .bind(update.next_timer_at)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            let exists: Option<i64> = sqlx::query_scalar(
+                "SELECT version FROM work_orders WHERE platform_id = $1 AND id = $2",
+            )
+            .bind(platform_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            return Err(match exists {
+                None => StoreError::NotFound("order"),
+                Some(v) => StoreError::Conflict(format!(
+                    "the order changed meanwhile (version {v}, expected {expected_version}); \
+                     reload it and try again"
+                )),
+            });
+        };
+        let order = order_from(&row)?;
+        for ev in events {
+            append_event(&mut tx, platform_id, ev).await?;
+        }
+        tx.commit().await?;
+        Ok(order)
+    }
+
+    async fn department_inbox(
+        &self,
+        platform_id: i64,
+        department_id: i64,
+        state: Option<OrderState>,
+        limit: i64,
+    ) -> StoreResult<Vec<WorkOrder>> {
+        let mut qb = QueryBuilder::<Db>::new(format!(
+            "SELECT {ORDER_COLUMNS} FROM work_orders WHERE platform_id = "
+        ));
+        qb.push_bind(platform_id)
+            .push(" AND lead_department_id = ")
+            .push_bind(department_id);
+        match state {
+            Some(s) => {
+                qb.push(" AND state = ").push_bind(s.code());
+            }
+            None => {
+                qb.push(format!(" AND state IN ({INBOX_STATES})"));
+            }
+        }
+        qb.push(" ORDER BY handle_due_at, id LIMIT ")
+            .push_bind(limit.clamp(1, MAX_ORDER_PAGE));
+        let rows = qb.build().fetch_all(&self.reader).await?;
+        rows.iter().map(order_from).collect()
+    }
+
+    async fn callback_list(&self, platform_id: i64, limit: i64) -> StoreResult<Vec<WorkOrder>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ORDER_COLUMNS} FROM work_orders WHERE platform_id = $1 \
+             AND state = 'pending_callback' ORDER BY callback_due_at, id LIMIT $2"
+        ))
+        .bind(platform_id)
+        .bind(limit.clamp(1, MAX_ORDER_PAGE))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(order_from).collect()
+    }
+
+    async fn orders_due_for_timers(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<WorkOrder>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ORDER_COLUMNS} FROM work_orders WHERE next_timer_at <= $1 \
+             ORDER BY next_timer_at, id LIMIT $2"
+        ))
+        .bind(now)
+        .bind(limit.max(1))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(order_from).collect()
+    }
+
+    async fn public_order_status(
+        &self,
+        number: &str,
+        phone_last4: &str,
+    ) -> StoreResult<Option<PublicOrderStatus>> {
+        let Ok(number) = OrderNumber::parse(number) else {
+            return Ok(None);
+        };
+        let rows = sqlx::query(
+            "SELECT w.number, w.state, w.public_reply, w.caller_phone FROM work_orders w \
+             JOIN platforms p ON p.id = w.platform_id \
+             WHERE w.number = $1 AND p.order_prefix = $2",
+        )
+        .bind(number.as_str())
+        .bind(number.prefix())
+        .fetch_all(&self.reader)
+        .await?;
+        for row in rows {
+            let phone: String = row.try_get("caller_phone")?;
+            if phone.len() >= 4 && phone.ends_with(phone_last4) {
+                let state: String = row.try_get("state")?;
+                return Ok(Some(PublicOrderStatus {
+                    number: row.try_get("number")?,
+                    state: OrderState::from_code(&state).ok_or_else(|| corrupt("state", &state))?,
+                    public_reply: row.try_get("public_reply")?,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn list_matter_categories(&self, platform_id: i64) -> StoreResult<Vec<MatterCategory>> {
+        let rows = sqlx::query(
+            "SELECT code, name, parent_code, active FROM matter_categories \
+             WHERE platform_id = $1 ORDER BY code",
+        )
+        .bind(platform_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(category_from).collect()
+    }
+
+    async fn matter_category(
+        &self,
+        platform_id: i64,
+        code: &str,
+    ) -> StoreResult<Option<MatterCategory>> {
+        let row = sqlx::query(
+            "SELECT code, name, parent_code, active FROM matter_categories \
+             WHERE platform_id = $1 AND code = $2",
+        )
+        .bind(platform_id)
+        .bind(code)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(category_from).transpose()
+    }
+}
+
+fn category_from(row: &DbRow) -> StoreResult<MatterCategory> {
+    Ok(MatterCategory {
+        code: row.try_get("code")?,
+        name: row.try_get("name")?,
+        parent_code: row.try_get("parent_code")?,
+        active: row.try_get("active")?,
+    })
+}

@@ -1,0 +1,297 @@
+//! The work-order storage contract, through the `Store` trait, on SQLite and (when
+//! `REXIAN_TEST_POSTGRES_URL` is set) PostgreSQL.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rexian_domain::{Actor, AggregateRef, NewEvent};
+use rexian_orders::{
+    Action, Actor as OrderActor, Calendar, DepartmentCode, OrderNumber, OrderState, RequestKind,
+    Source, TimeLimits, apply, register,
+};
+use rexian_store::testing::{self, TestDb};
+use rexian_store::{
+    NewDepartment, NewOrder, NewPlatform, OrderFilter, OrderUpdate, PlatformSeed, Store, StoreError,
+};
+use serde_json::json;
+
+/// Friday 2026-11-27 09:00 Beijing time.
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, 1, 0, 0).unwrap()
+}
+
+fn cli() -> Actor {
+    Actor::Cli {
+        os_user: "test".into(),
+    }
+}
+
+fn seed(code: &str, prefix: &str) -> PlatformSeed {
+    PlatformSeed {
+        platform: NewPlatform {
+            code: code.into(),
+            name: format!("{code} 分平台"),
+            order_prefix: prefix.into(),
+        },
+        towns: vec![],
+        departments: vec![NewDepartment {
+            code: "shuiwu".into(),
+            name: "水务局".into(),
+            kind: "bureau".into(),
+        }],
+        seats: vec![],
+        staff: vec![],
+    }
+}
+
+fn new_order(now: DateTime<Utc>, key: Option<&str>) -> NewOrder {
+    let placeholder = OrderNumber::parse("X202601010001").unwrap();
+    let t = register(
+        placeholder,
+        RequestKind::Help,
+        false,
+        &OrderActor::user(rexian_domain::Role::Agent),
+        now,
+    )
+    .unwrap();
+    NewOrder {
+        snapshot: t.order,
+        confidential: false,
+        leader_flagged: false,
+        source: Source::PhoneCall,
+        category_code: Some("03.01".into()),
+        title: "村里停水".into(),
+        content: "荣邦乡某村停水两天".into(),
+        caller_name: "李女士".into(),
+        caller_phone: "13900001234".into(),
+        town: None,
+        address: None,
+        lat: None,
+        lng: None,
+        call_id: None,
+        idempotency_key: key.map(str::to_owned),
+    }
+}
+
+async fn for_each_backend<F, Fut>(test: F)
+where
+    F: Fn(TestDb) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for db in testing::all_backends().await {
+        test(db).await;
+    }
+}
+
+async fn event_types(s: &dyn Store, platform: i64, id: i64) -> Vec<String> {
+    s.events(platform, &AggregateRef::new("order", id), None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect()
+}
+
+#[tokio::test]
+async fn numbers_run_per_sub_platform_per_beijing_day_and_keys_are_idempotent() {
+    for_each_backend(|db| async move {
+        let s = db.store.as_ref();
+        let a = s
+            .seed_platform(&seed("a", "BS"), &cli(), t0())
+            .await
+            .unwrap()
+            .id;
+        let b = s
+            .seed_platform(&seed("b", "QZ"), &cli(), t0())
+            .await
+            .unwrap()
+            .id;
+        let (o1, created) = s
+            .create_order(a, &new_order(t0(), Some("k1")), &cli(), t0())
+            .await
+            .unwrap();
+        assert!(created);
+        assert_eq!(o1.number, "BS202611270001");
+        assert_eq!(o1.state, OrderState::Registered);
+        assert_eq!(o1.version, 1);
+        let (again, created) = s
+            .create_order(a, &new_order(t0(), Some("k1")), &cli(), t0())
+            .await
+            .unwrap();
+        assert!(!created);
+        assert_eq!(again.id, o1.id);
+        // The same key on another sub-platform is another order.
+        let (ob, created) = s
+            .create_order(b, &new_order(t0(), Some("k1")), &cli(), t0())
+            .await
+            .unwrap();
+        assert!(created);
+        assert_eq!(ob.number, "QZ202611270001");
+        let (o2, _) = s
+            .create_order(a, &new_order(t0(), None), &cli(), t0())
+            .await
+            .unwrap();
+        assert_eq!(o2.number, "BS202611270002");
+        // 16:30 UTC is already the next day in Beijing.
+        let late = Utc.with_ymd_and_hms(2026, 11, 27, 16, 30, 0).unwrap();
+        let (o3, _) = s
+            .create_order(a, &new_order(late, None), &cli(), late)
+            .await
+            .unwrap();
+        assert_eq!(o3.number, "BS202611280001");
+        assert_eq!(event_types(s, a, o1.id).await, ["order.registered"]);
+        assert_eq!(
+            s.order_by_number(a, "BS202611270002")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            o2.id
+        );
+        assert!(
+            s.order_by_number(b, "BS202611270002")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(s.order(b, o1.id).await.unwrap().is_none());
+        // Every new sub-platform starts with the default matter taxonomy.
+        assert!(s.matter_category(b, "03.01").await.unwrap().is_some());
+        assert!(s.list_matter_categories(a).await.unwrap().len() > 20);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_update_writes_snapshot_columns_and_events_or_nothing() {
+    for_each_backend(|db| async move {
+        let s = db.store.as_ref();
+        let p = s
+            .seed_platform(&seed("a", "BS"), &cli(), t0())
+            .await
+            .unwrap()
+            .id;
+        let dept = s.list_departments(p).await.unwrap()[0].id;
+        let (o, _) = s
+            .create_order(p, &new_order(t0(), None), &cli(), t0())
+            .await
+            .unwrap();
+        let (cal, limits) = (Calendar::bundled(), TimeLimits::bundled());
+        let leader = OrderActor::user(rexian_domain::Role::ShiftLeader);
+        let agent = OrderActor::user(rexian_domain::Role::Agent);
+        let submitted = apply(
+            &o.snapshot,
+            &Action::SubmitForDispatch,
+            &agent,
+            t0(),
+            &cal,
+            &limits,
+        )
+        .unwrap();
+        let dispatch = Action::Dispatch {
+            lead_department: DepartmentCode::parse("shuiwu").unwrap(),
+            assisting_departments: vec![],
+        };
+        let dispatched = apply(&submitted.order, &dispatch, &leader, t0(), &cal, &limits).unwrap();
+        let ev = |t: &str| NewEvent {
+            aggregate: AggregateRef::new("order", o.id),
+            event_type: t.into(),
+            actor: cli(),
+            occurred_at: t0(),
+            payload: json!({}),
+            reason: None,
+        };
+        let update = OrderUpdate {
+            snapshot: dispatched.order.clone(),
+            lead_department_id: Some(dept),
+            reply_content: None,
+            publish_reply: false,
+            next_timer_at: Some(t0() + Duration::hours(1)),
+        };
+        let saved = s
+            .update_order(p, o.id, 1, &update, &[ev("order.dispatched")], t0())
+            .await
+            .unwrap();
+        assert_eq!(saved.version, 2);
+        assert_eq!(saved.state, OrderState::Dispatched);
+        assert_eq!(saved.lead_department_id, Some(dept));
+        assert_eq!(
+            saved.sign_due_at,
+            dispatched.order.deadlines.sign.as_ref().map(|d| d.due_at)
+        );
+        assert_eq!(saved.snapshot, dispatched.order);
+
+        // A stale version is a conflict and writes neither the change nor its event.
+        let err = s
+            .update_order(p, o.id, 1, &update, &[ev("order.stale")], t0())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+        assert_eq!(
+            event_types(s, p, o.id).await,
+            ["order.registered", "order.dispatched"]
+        );
+        let other = s
+            .seed_platform(&seed("b", "QZ"), &cli(), t0())
+            .await
+            .unwrap()
+            .id;
+        let err = s
+            .update_order(other, o.id, 2, &update, &[], t0())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+
+        // The inbox, the timers query and the filters see the new columns.
+        let inbox = s.department_inbox(p, dept, None, 10).await.unwrap();
+        assert_eq!(inbox.iter().map(|o| o.id).collect::<Vec<_>>(), [o.id]);
+        assert!(
+            s.department_inbox(p, dept, Some(OrderState::Signed), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(s.orders_due_for_timers(t0(), 10).await.unwrap().is_empty());
+        let due = s
+            .orders_due_for_timers(t0() + Duration::hours(2), 10)
+            .await
+            .unwrap();
+        assert_eq!(due.len(), 1);
+        let f = OrderFilter {
+            overdue: Some(true),
+            ..OrderFilter::default()
+        };
+        assert!(s.list_orders(p, &f, t0(), 10).await.unwrap().is_empty());
+        let later = t0() + Duration::days(5);
+        assert_eq!(s.list_orders(p, &f, later, 10).await.unwrap().len(), 1);
+        let f = OrderFilter {
+            text: Some("停水".into()),
+            ..OrderFilter::default()
+        };
+        assert_eq!(s.list_orders(p, &f, t0(), 10).await.unwrap().len(), 1);
+        let f = OrderFilter {
+            text: Some("100%".into()),
+            ..OrderFilter::default()
+        };
+        assert!(s.list_orders(p, &f, t0(), 10).await.unwrap().is_empty());
+
+        // The citizen lookup needs the right last 4 digits.
+        assert!(
+            s.public_order_status(&saved.number, "1234")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            s.public_order_status(&saved.number, "9999")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            s.public_order_status("QZ202611270001", "1234")
+                .await
+                .unwrap()
+                .is_none()
+        );
+    })
+    .await;
+}
