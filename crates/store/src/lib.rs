@@ -8,6 +8,7 @@
 //! Invariant: every query that reads or writes tenant data names its `platform_id`.
 
 mod backend;
+pub mod calls;
 mod error;
 mod model;
 mod url;
@@ -21,6 +22,7 @@ use rexian_domain::{Actor, AggregateRef, Event};
 use std::sync::Arc;
 
 pub use backend::migrations_for;
+pub use calls::{CallQuery, CallStore, Callback, NewCall, StoredCall};
 pub use error::{StoreError, StoreResult};
 pub use model::*;
 pub use url::{Backend, DatabaseLocation, SqliteDurability};
@@ -28,7 +30,7 @@ pub use url::{Backend, DatabaseLocation, SqliteDurability};
 /// Everything rexian stores. Object-safe, so the server holds an `Arc<dyn Store>` chosen at
 /// start and the handlers compile once for both backends.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: CallStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// A cheap round trip, for health checks.

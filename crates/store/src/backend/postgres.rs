@@ -14,6 +14,11 @@ pub(crate) type Db = sqlx::Postgres;
 #[path = "sql.rs"]
 mod sql;
 
+// Calls and the callback list (see calls_sql.rs), compiled the same way.
+#[allow(clippy::duplicate_mod)]
+#[path = "calls_sql.rs"]
+mod calls_sql;
+
 pub(crate) async fn open(url: &str) -> StoreResult<sql::SqlStore> {
     let pool = PgPoolOptions::new()
         .max_connections(16)

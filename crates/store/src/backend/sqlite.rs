@@ -16,6 +16,11 @@ pub(crate) type Db = sqlx::Sqlite;
 #[path = "sql.rs"]
 mod sql;
 
+// Calls and the callback list (see calls_sql.rs), compiled the same way.
+#[allow(clippy::duplicate_mod)]
+#[path = "calls_sql.rs"]
+mod calls_sql;
+
 pub(crate) async fn open(
     path: &Path,
     create: bool,
