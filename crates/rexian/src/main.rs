@@ -402,6 +402,7 @@ async fn serve(
         },
         max_body_bytes: cfg.web.max_body_bytes,
         request_timeout: std::time::Duration::from_secs(cfg.web.request_timeout_secs),
+        ..WebSettings::default()
     };
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
