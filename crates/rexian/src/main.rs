@@ -1,5 +1,6 @@
 //! rexian: the system of a 12345 government service hotline sub-platform.
 
+mod calls;
 mod config;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -58,6 +59,16 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Reports: `report calls` prints the call figures of a period.
+    Report {
+        #[command(subcommand)]
+        command: calls::ReportCommand,
+    },
+    /// Import call-centre logs (exit status 2 when some lines were skipped).
+    Import {
+        #[command(subcommand)]
+        command: calls::ImportCommand,
+    },
     /// Load a sub-platform's default reference data into the database.
     Seed {
         /// Which defaults: `baisha` (白沙县).
@@ -97,6 +108,9 @@ fn main() -> std::process::ExitCode {
         .and_then(|rt| rt.block_on(run(cli)));
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) if e.is::<calls::ExitWith>() => {
+            std::process::ExitCode::from(e.downcast_ref::<calls::ExitWith>().map_or(1, |c| c.0))
+        }
         Err(e) => {
             eprintln!("rexian: error: {e:#}");
             std::process::ExitCode::FAILURE
@@ -139,6 +153,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             serve(cfg, store, &location).await
         }
+        Command::Report { command } => calls::report(store.as_ref(), command).await,
+        Command::Import { command } => calls::import(store.as_ref(), command, &cli_actor()).await,
         Command::Migrate => {
             println!("database {} is migrated and ready", location.describe());
             Ok(())
