@@ -418,7 +418,7 @@ async fn serve(
         },
         max_body_bytes: cfg.web.max_body_bytes,
         request_timeout: std::time::Duration::from_secs(cfg.web.request_timeout_secs),
-        ..WebSettings::default()
+        acd: cfg.acd.clone(),
     };
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await

@@ -534,3 +534,88 @@ async fn a_day_of_calls_through_the_cti_api_gives_the_hand_computed_figures() {
         );
     }
 }
+
+/// Reads the stream until `needle` shows up (or fails after 5 s).
+async fn read_until(resp: &mut reqwest::Response, seen: &mut String, needle: &str) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !seen.contains(needle) {
+        let chunk = tokio::time::timeout_at(deadline, resp.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no {needle:?} in the stream: {seen}"))
+            .unwrap()
+            .expect("stream open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[tokio::test]
+async fn the_live_stream_sends_a_snapshot_then_each_engine_event_and_the_api_is_documented() {
+    let app = App::start(testing::sqlite().await).await;
+    let mut resp = app
+        .http
+        .get(app.url("/api/v1/cti/stream"))
+        .bearer_auth(&app.tokens["lead"])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let mut seen = String::new();
+    read_until(&mut resp, &mut seen, "event: snapshot").await;
+    app.ok(5, "a1", "/api/v1/cti/agents/me/sign-in", json!({}))
+        .await;
+    app.me(6, "a1", json!({ "state": "ready" })).await;
+    app.arrive(7, "S1", "13912345678").await;
+    read_until(&mut resp, &mut seen, "call_offered").await;
+    assert!(seen.contains("event: acd"), "{seen}");
+    assert!(seen.contains("agent_state_changed"), "{seen}");
+    assert!(
+        !seen.contains("13912345678"),
+        "full numbers never go out on the stream"
+    );
+    // Another sub-platform's stream does not carry these events.
+    let mut theirs = app
+        .http
+        .get(app.url("/api/v1/cti/stream"))
+        .bearer_auth(&app.tokens["cti2"])
+        .send()
+        .await
+        .unwrap();
+    let mut seen2 = String::new();
+    read_until(&mut theirs, &mut seen2, "event: snapshot").await;
+    app.call(9, "S1", "abandon", json!({})).await;
+    read_until(&mut resp, &mut seen, "call_abandoned").await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let more = tokio::time::timeout(std::time::Duration::from_millis(300), theirs.chunk()).await;
+    if let Ok(Ok(Some(chunk))) = more {
+        assert!(
+            !String::from_utf8_lossy(&chunk).contains("call_abandoned"),
+            "another sub-platform's events leaked"
+        );
+    }
+
+    let doc: Value = app
+        .http
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/cti/calls",
+        "/api/v1/cti/calls/{provincial_call_id}/answer",
+        "/api/v1/cti/agents/{agent}/force",
+        "/api/v1/cti/stream",
+        "/api/v1/calls/figures",
+        "/api/v1/calls/callbacks/{id}/attempts",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} is not documented");
+    }
+}
