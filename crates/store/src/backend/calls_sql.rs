@@ -128,6 +128,16 @@ fn beijing_day(t: DateTime<Utc>) -> (String, DateTime<Utc>, DateTime<Utc>) {
     )
 }
 
+/// The payload of a call's first event. No caller number: the event log is readable by
+/// more roles than the number.
+fn call_payload(c: &NewCall) -> serde_json::Value {
+    json!({
+        "source": c.source, "dedup_key": c.dedup_key, "queue": c.queue,
+        "agent": c.agent, "outcome": c.outcome, "arrived_at": c.arrived_at,
+        "wait_seconds": c.wait_seconds, "talk_seconds": c.talk_seconds,
+    })
+}
+
 /// Inserts one call (and its event) unless its key is stored. `None` for a duplicate.
 async fn insert_one(
     tx: &mut Transaction<'_, Db>,
@@ -168,7 +178,6 @@ async fn insert_one(
     let Some(id) = id else {
         return Ok(None);
     };
-    // No caller number in the event: the log is readable by more roles than the number.
     append(
         tx,
         platform_id,
@@ -176,11 +185,7 @@ async fn insert_one(
         event_type,
         actor,
         now,
-        json!({
-            "source": c.source, "dedup_key": c.dedup_key, "queue": c.queue,
-            "agent": c.agent, "outcome": c.outcome, "arrived_at": c.arrived_at,
-            "wait_seconds": c.wait_seconds, "talk_seconds": c.talk_seconds,
-        }),
+        call_payload(c),
         None,
     )
     .await?;
@@ -315,15 +320,71 @@ impl CallStore for SqlStore {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
+        // Multi-row statements: one INSERT of the calls (duplicates ignored, the new ones
+        // returned) and one INSERT of their events per chunk, in one transaction.
         let mut tx = self.writer.begin().await?;
         let mut new = 0;
-        for c in calls {
-            if insert_one(&mut tx, platform_id, c, "call.imported", actor, now)
-                .await?
-                .is_some()
-            {
-                new += 1;
+        for chunk in calls.chunks(500) {
+            let mut q = sqlx::QueryBuilder::<Db>::new(
+                "INSERT INTO calls (platform_id, source, dedup_key, caller, called, queue, \
+                 agent, arrived_at, answered_at, ended_at, wait_seconds, talk_seconds, \
+                 wrap_up_seconds, outcome, short_abandon, overflow_reason, satisfaction, \
+                 record, created_at) ",
+            );
+            q.push_values(chunk, |mut b, c| {
+                b.push_bind(platform_id)
+                    .push_bind(&c.source)
+                    .push_bind(&c.dedup_key)
+                    .push_bind(&c.caller)
+                    .push_bind(&c.called)
+                    .push_bind(&c.queue)
+                    .push_bind(&c.agent)
+                    .push_bind(c.arrived_at)
+                    .push_bind(c.answered_at)
+                    .push_bind(c.ended_at)
+                    .push_bind(c.wait_seconds)
+                    .push_bind(c.talk_seconds)
+                    .push_bind(c.wrap_up_seconds)
+                    .push_bind(&c.outcome)
+                    .push_bind(c.outcome == "short_abandoned")
+                    .push_bind(&c.overflow_reason)
+                    .push_bind(&c.satisfaction)
+                    .push_bind(Json(&c.record))
+                    .push_bind(now);
+            });
+            q.push(" ON CONFLICT (platform_id, dedup_key) DO NOTHING RETURNING id, dedup_key");
+            let rows = q.build().fetch_all(&mut *tx).await?;
+            if rows.is_empty() {
+                continue;
             }
+            let by_key: std::collections::HashMap<&str, &NewCall> =
+                chunk.iter().map(|c| (c.dedup_key.as_str(), c)).collect();
+            let mut inserted = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let id: i64 = row.try_get("id")?;
+                let key: String = row.try_get("dedup_key")?;
+                let c = by_key
+                    .get(key.as_str())
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown key {key} returned")))?;
+                inserted.push((id, *c));
+            }
+            new += inserted.len() as u64;
+            let actor_column = actor.to_column();
+            let mut q = sqlx::QueryBuilder::<Db>::new(
+                "INSERT INTO events (platform_id, aggregate_type, aggregate_id, event_type, \
+                 actor, occurred_at, payload, reason) ",
+            );
+            q.push_values(&inserted, |mut b, (id, c)| {
+                b.push_bind(platform_id)
+                    .push_bind("call")
+                    .push_bind(id.to_string())
+                    .push_bind("call.imported")
+                    .push_bind(actor_column.clone())
+                    .push_bind(now)
+                    .push_bind(Json(call_payload(c)))
+                    .push_bind(None::<String>);
+            });
+            q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(new)
