@@ -81,6 +81,13 @@ impl Role {
             P::ManageDepartments => matches!(self, R::PlatformAdmin | R::Manager),
             P::ViewEvents => !matches!(self, R::DepartmentHandler),
             P::ViewCallerPhone => matches!(self, R::Agent | R::ShiftLeader | R::Manager),
+            // The telephony integration signs in as a platform administrator account of
+            // its own (see ARCHITECTURE.md, calls).
+            P::ReportCallEvents => matches!(self, R::PlatformAdmin),
+            P::ChangeAgentState => matches!(self, R::Agent | R::ShiftLeader),
+            P::ForceAgentState => matches!(self, R::ShiftLeader),
+            P::ViewCalls => !matches!(self, R::DepartmentHandler),
+            P::HandleCalls => matches!(self, R::Agent | R::ShiftLeader | R::Manager),
         }
     }
 }
@@ -99,6 +106,16 @@ pub enum Permission {
     ViewEvents,
     /// See a caller's full phone number instead of the masked form.
     ViewCallerPhone,
+    /// Report call events to the live ACD (the telephony system's account).
+    ReportCallEvents,
+    /// Sign in to a seat, go ready, take a break, sign out: one's own agent state.
+    ChangeAgentState,
+    /// Move another agent to a state (the shift leader, 班长).
+    ForceAgentState,
+    /// See the live queue and agents, call records and call figures.
+    ViewCalls,
+    /// Work on calls: link a call to its work order, call missed callers back.
+    HandleCalls,
 }
 
 #[cfg(test)]

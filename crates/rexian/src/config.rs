@@ -35,6 +35,8 @@ pub struct Config {
     pub web: WebConfig,
     pub login: LoginConfig,
     pub bootstrap: BootstrapConfig,
+    /// The live ACD of every sub-platform (queues, ring timeout, wrap-up, overflow).
+    pub acd: rexian_acd::AcdConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -132,6 +134,9 @@ impl Config {
         if self.web.request_timeout_secs == 0 {
             bail!("configuration: web.request_timeout_secs must be at least 1");
         }
+        self.acd
+            .validate()
+            .map_err(|e| anyhow::anyhow!("configuration: acd.{}: {}", e.field, e.reason))?;
         Ok(())
     }
 }
@@ -147,6 +152,7 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("./rexian-data"));
         assert_eq!(c.web.session_ttl_hours, 12);
         assert_eq!(c.bootstrap.platform, "baisha");
+        assert_eq!(c.acd, rexian_acd::AcdConfig::default());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! rexian: the system of a 12345 government service hotline sub-platform.
 
 mod calendar_cmd;
+mod calls;
 mod config;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -63,6 +64,15 @@ enum Command {
     Calendar {
         #[command(subcommand)]
         command: calendar_cmd::CalendarCommand,
+    /// Reports: `report calls` prints the call figures of a period.
+    Report {
+        #[command(subcommand)]
+        command: calls::ReportCommand,
+    },
+    /// Import call-centre logs (exit status 2 when some lines were skipped).
+    Import {
+        #[command(subcommand)]
+        command: calls::ImportCommand,
     },
     /// Load a sub-platform's default reference data into the database.
     Seed {
@@ -103,6 +113,9 @@ fn main() -> std::process::ExitCode {
         .and_then(|rt| rt.block_on(run(cli)));
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) if e.is::<calls::ExitWith>() => {
+            std::process::ExitCode::from(e.downcast_ref::<calls::ExitWith>().map_or(1, |c| c.0))
+        }
         Err(e) => {
             eprintln!("rexian: error: {e:#}");
             std::process::ExitCode::FAILURE
@@ -146,6 +159,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             serve(cfg, store, &location).await
         }
+        Command::Report { command } => calls::report(store.as_ref(), command).await,
+        Command::Import { command } => calls::import(store.as_ref(), command, &cli_actor()).await,
         Command::Migrate => {
             println!("database {} is migrated and ready", location.describe());
             Ok(())
@@ -411,6 +426,7 @@ async fn serve(
         },
         max_body_bytes: cfg.web.max_body_bytes,
         request_timeout: std::time::Duration::from_secs(cfg.web.request_timeout_secs),
+        acd: cfg.acd.clone(),
     };
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await

@@ -8,6 +8,7 @@
 //! Invariant: every query that reads or writes tenant data names its `platform_id`.
 
 mod backend;
+pub mod calls;
 mod error;
 mod model;
 pub mod orders;
@@ -22,6 +23,7 @@ use rexian_domain::{Actor, AggregateRef, Event};
 use std::sync::Arc;
 
 pub use backend::migrations_for;
+pub use calls::{CallQuery, CallStore, Callback, NewCall, StoredCall};
 pub use error::{StoreError, StoreResult};
 pub use model::*;
 pub use orders::{
@@ -33,6 +35,7 @@ pub use url::{Backend, DatabaseLocation, SqliteDurability};
 /// start and the handlers compile once for both backends.
 #[async_trait]
 pub trait Store: OrderStore + Send + Sync + 'static {
+pub trait Store: CallStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// A cheap round trip, for health checks.

@@ -136,7 +136,12 @@ pub mod perm {
         ViewUsers,
         ManageDepartments,
         ViewEvents,
-        ViewCallerPhone
+        ViewCallerPhone,
+        ReportCallEvents,
+        ChangeAgentState,
+        ForceAgentState,
+        ViewCalls,
+        HandleCalls
     );
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP edge of rexian. Handlers extract (with authorization in the extractor's type),
 //! call the store, and render JSON or a page; no business rule lives here.
 
+pub mod acd;
 pub mod api;
 pub mod auth;
 pub mod error;
@@ -33,6 +34,9 @@ pub struct WebSettings {
     /// A request taking longer is answered 503 and its work dropped (no half-applied writes:
     /// each change is one transaction).
     pub request_timeout: Duration,
+    /// The live ACD's settings (queues, ring timeout, wrap-up, overflow), the same for every
+    /// sub-platform of the installation.
+    pub acd: rexian_acd::AcdConfig,
 }
 
 impl Default for WebSettings {
@@ -43,6 +47,7 @@ impl Default for WebSettings {
             throttle: ThrottleSettings::default(),
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            acd: rexian_acd::AcdConfig::default(),
         }
     }
 }
@@ -55,6 +60,8 @@ pub struct AppState {
     pub settings: Arc<WebSettings>,
     pub throttle: Arc<LoginThrottle>,
     pub health: HealthCache,
+    /// The live ACD engines (see `acd.rs`).
+    pub acd: Arc<acd::LiveAcd>,
 }
 
 impl AppState {
@@ -62,6 +69,7 @@ impl AppState {
         AppState {
             throttle: Arc::new(LoginThrottle::new(settings.throttle)),
             health: HealthCache::new(),
+            acd: Arc::new(acd::LiveAcd::new(settings.acd.clone())),
             store,
             clock,
             settings: Arc::new(settings),
@@ -110,6 +118,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     observe::spawn_background(&state);
     let timers = order_timers::spawn(&state);
+    state
+        .acd
+        .spawn_ticker(state.store.clone(), state.clock.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -35,6 +35,9 @@ pub fn migrations_for(backend: Backend) -> Migrator {
                 2,
                 "work_orders",
                 include_str!("../../migrations/sqlite/0002_work_orders.sql"),
+                3,
+                "calls",
+                include_str!("../../migrations/sqlite/0003_calls.sql"),
             ),
         ],
         Backend::Postgres => &[
@@ -47,6 +50,9 @@ pub fn migrations_for(backend: Backend) -> Migrator {
                 2,
                 "work_orders",
                 include_str!("../../migrations/postgres/0002_work_orders.sql"),
+                3,
+                "calls",
+                include_str!("../../migrations/postgres/0003_calls.sql"),
             ),
         ],
     };

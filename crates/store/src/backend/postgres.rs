@@ -18,6 +18,10 @@ mod sql;
 #[allow(clippy::duplicate_mod)]
 #[path = "orders_sql.rs"]
 mod orders_sql;
+// Calls and the callback list (see calls_sql.rs), compiled the same way.
+#[allow(clippy::duplicate_mod)]
+#[path = "calls_sql.rs"]
+mod calls_sql;
 
 pub(crate) async fn open(url: &str) -> StoreResult<sql::SqlStore> {
     let pool = PgPoolOptions::new()

@@ -1,5 +1,7 @@
 //! JSON API under /api/v1, described by the generated OpenAPI document.
 
+pub mod calls;
+pub mod cti;
 pub mod departments;
 mod events;
 mod health;
@@ -89,6 +91,23 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::transfer_to_emergency))
         .routes(routes!(orders::remind))
         .routes(routes!(orders::supervise))
+        .routes(routes!(cti::arrive))
+        .routes(routes!(cti::abandon))
+        .routes(routes!(cti::answer))
+        .routes(routes!(cti::ring_no_answer))
+        .routes(routes!(cti::transfer))
+        .routes(routes!(cti::end))
+        .routes(routes!(cti::satisfaction))
+        .routes(routes!(cti::sign_in))
+        .routes(routes!(cti::my_state))
+        .routes(routes!(cti::force_state))
+        .routes(routes!(cti::live_state))
+        .routes(routes!(cti::live_stream))
+        .routes(routes!(calls::list_calls))
+        .routes(routes!(calls::figures))
+        .routes(routes!(calls::link_order))
+        .routes(routes!(calls::list_callbacks))
+        .routes(routes!(calls::record_attempt))
 }
 
 pub async fn fallback(uri: axum::http::Uri) -> ApiError {

@@ -1,0 +1,266 @@
+//! The live ACD of the server: one [`rexian_acd::Engine`] per sub-platform, behind a tokio
+//! mutex, fed by the CTI API and ticked by a background task at the engine's next deadline.
+//!
+//! Every finished call the engine reports is stored (with its event) while the engine is
+//! still locked, so the store sees records in the engine's order and a satisfaction rating
+//! that arrives later always finds its call stored. Every output is also broadcast to the
+//! server-sent event stream of the wall board.
+//!
+//! Invariant: the engine's time only moves forward: inputs are stamped with the server clock
+//! (or the `at` the telephony sent, refused with 409 if older than the engine's time), and
+//! the ticker ticks at the deadline itself, never ahead of it.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rexian_acd::{AcdConfig, AcdError, CallId, CallRecord, Engine, Event, Input, Output};
+use rexian_domain::{Actor, Clock};
+use rexian_store::{NewCall, Store, StoreError};
+use tokio::sync::{Mutex, broadcast};
+
+/// What the engine of one sub-platform did in one step, for the live stream.
+#[derive(Debug, Clone)]
+pub struct AcdUpdate {
+    pub platform_id: i64,
+    pub outputs: Arc<Vec<Output>>,
+}
+
+/// The live engines of every sub-platform of the installation.
+pub struct LiveAcd {
+    config: AcdConfig,
+    engines: std::sync::Mutex<HashMap<i64, Arc<Mutex<PlatformAcd>>>>,
+    updates: broadcast::Sender<AcdUpdate>,
+}
+
+/// One sub-platform's engine and the finished calls a rating may still arrive for.
+pub struct PlatformAcd {
+    pub engine: Engine,
+    /// Provincial call id → engine call id, of calls finished in the rating window.
+    finished: HashMap<String, u64>,
+    finished_ids: HashMap<u64, String>,
+    finished_order: VecDeque<(DateTime<Utc>, u64)>,
+}
+
+impl PlatformAcd {
+    /// The engine id of a finished call still in the rating window.
+    pub fn finished_call(&self, provincial_call_id: &str) -> Option<CallId> {
+        self.finished.get(provincial_call_id).map(|&id| CallId(id))
+    }
+
+    fn remember_finished(&mut self, record: &CallRecord, window_seconds: u32) {
+        let id = record.call_id.0;
+        let at = record.wrap_up_ended_at.unwrap_or(record.ended_at);
+        self.finished.insert(record.provincial_call_id.clone(), id);
+        self.finished_ids
+            .insert(id, record.provincial_call_id.clone());
+        self.finished_order.push_back((at, id));
+        let horizon = at - chrono::Duration::seconds(i64::from(window_seconds) + 60);
+        while let Some(&(t, old)) = self.finished_order.front() {
+            if t >= horizon {
+                break;
+            }
+            self.finished_order.pop_front();
+            if let Some(pid) = self.finished_ids.remove(&old) {
+                self.finished.remove(&pid);
+            }
+        }
+    }
+}
+
+/// Why an input was not applied.
+#[derive(Debug)]
+pub enum ApplyError {
+    Engine(AcdError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for ApplyError {
+    fn from(e: StoreError) -> Self {
+        ApplyError::Store(e)
+    }
+}
+
+/// The stored form of a finished call of the live engine.
+pub fn new_call_from_record(record: &CallRecord) -> NewCall {
+    NewCall {
+        source: "cti".into(),
+        dedup_key: record.provincial_call_id.clone(),
+        caller: record.caller.clone(),
+        called: record.called.clone(),
+        queue: record.queue.as_str().to_owned(),
+        agent: record.agent.as_ref().map(|a| a.as_str().to_owned()),
+        arrived_at: record.arrived_at,
+        answered_at: record.answered_at,
+        ended_at: record.ended_at,
+        wait_seconds: record.wait_seconds,
+        talk_seconds: record.talk_seconds,
+        wrap_up_seconds: record.wrap_up_seconds,
+        outcome: record.outcome.code().to_owned(),
+        overflow_reason: record.overflow_reason.map(|r| r.code().to_owned()),
+        satisfaction: record.satisfaction.map(|s| s.code().to_owned()),
+        record: serde_json::to_value(record).unwrap_or_default(),
+    }
+}
+
+impl LiveAcd {
+    pub fn new(config: AcdConfig) -> LiveAcd {
+        LiveAcd {
+            config,
+            engines: std::sync::Mutex::new(HashMap::new()),
+            updates: broadcast::channel(4096).0,
+        }
+    }
+
+    pub fn config(&self) -> &AcdConfig {
+        &self.config
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<AcdUpdate> {
+        self.updates.subscribe()
+    }
+
+    /// The engine of a sub-platform, started on first use.
+    pub fn platform(&self, platform_id: i64) -> Result<Arc<Mutex<PlatformAcd>>, AcdError> {
+        let mut engines = self
+            .engines
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(e) = engines.get(&platform_id) {
+            return Ok(e.clone());
+        }
+        let engine = Engine::new(self.config.clone())?;
+        let slot = Arc::new(Mutex::new(PlatformAcd {
+            engine,
+            finished: HashMap::new(),
+            finished_ids: HashMap::new(),
+            finished_order: VecDeque::new(),
+        }));
+        engines.insert(platform_id, slot.clone());
+        Ok(slot)
+    }
+
+    /// Applies one input to a locked engine, stores what finished, broadcasts the outputs.
+    /// Timer outputs due before the input are stored and sent even if the input is refused.
+    pub async fn apply_locked(
+        &self,
+        store: &dyn Store,
+        platform_id: i64,
+        acd: &mut PlatformAcd,
+        input: Input,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Output>, ApplyError> {
+        let mut out = Vec::new();
+        let result = acd.engine.apply(input, &mut out);
+        self.settle(store, platform_id, acd, &out, actor, now)
+            .await?;
+        result.map_err(ApplyError::Engine)?;
+        Ok(out)
+    }
+
+    /// Stores the finished calls and late ratings among `out`, then broadcasts it.
+    async fn settle(
+        &self,
+        store: &dyn Store,
+        platform_id: i64,
+        acd: &mut PlatformAcd,
+        out: &[Output],
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApplyError> {
+        let window = self.config.satisfaction_window_seconds;
+        let mut failed = None;
+        for o in out {
+            let step = match &o.event {
+                Event::CallFinished { record } => {
+                    acd.remember_finished(record, window);
+                    store
+                        .insert_call(platform_id, &new_call_from_record(record), true, actor, now)
+                        .await
+                        .map(drop)
+                }
+                Event::SatisfactionRecorded { call, rating, .. }
+                    if acd.engine.call(*call).is_none() =>
+                {
+                    // The call had finished and is stored: rate the stored record.
+                    match acd.finished_ids.get(&call.0) {
+                        Some(pid) => store
+                            .set_call_satisfaction(platform_id, pid, rating.code(), actor, now)
+                            .await
+                            .map(drop),
+                        None => Ok(()),
+                    }
+                }
+                _ => Ok(()),
+            };
+            if let Err(e) = step {
+                // Keep going: the other records of this step must still be stored.
+                tracing::error!(error = %e, platform_id, "storing an ACD output failed");
+                failed.get_or_insert(e);
+            }
+        }
+        if !out.is_empty() {
+            let _ = self.updates.send(AcdUpdate {
+                platform_id,
+                outputs: Arc::new(out.to_vec()),
+            });
+        }
+        match failed {
+            Some(e) => Err(ApplyError::Store(e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Fires the due timers of every engine whose next deadline is not after `now`; returns
+    /// the earliest deadline still pending.
+    pub async fn tick_due(&self, store: &dyn Store, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let engines: Vec<(i64, Arc<Mutex<PlatformAcd>>)> = self
+            .engines
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|(k, v)| (*k, v.clone()))
+            .collect();
+        let mut next: Option<DateTime<Utc>> = None;
+        let ticker = Actor::system("acd-timer");
+        for (platform_id, slot) in engines {
+            let mut acd = slot.lock().await;
+            if let Some(deadline) = acd.engine.next_deadline()
+                && deadline <= now
+            {
+                let mut out = Vec::new();
+                // Tick at the deadline itself, so a telephony `at` a little behind the
+                // server clock is still in order.
+                if let Err(e) = acd.engine.tick(deadline, &mut out) {
+                    tracing::warn!(error = %e, platform_id, "ACD tick refused");
+                }
+                let _ = self
+                    .settle(store, platform_id, &mut acd, &out, &ticker, now)
+                    .await;
+            }
+            if let Some(d) = acd.engine.next_deadline() {
+                next = Some(next.map_or(d, |n| n.min(d)));
+            }
+        }
+        next
+    }
+
+    /// Runs the timers for ever: wakes at the earliest deadline, and at least every 250 ms
+    /// (an input may have set an earlier one; a test clock may jump).
+    pub fn spawn_ticker(self: &Arc<Self>, store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
+        let live = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let now = clock.now();
+                let next = live.tick_due(store.as_ref(), now).await;
+                let wait = next
+                    .map(|d| (d - clock.now()).to_std().unwrap_or(Duration::ZERO))
+                    .unwrap_or(Duration::from_millis(250))
+                    .clamp(Duration::from_millis(1), Duration::from_millis(250));
+                tokio::time::sleep(wait).await;
+            }
+        });
+    }
+}
