@@ -81,6 +81,26 @@ impl Role {
             P::ManageDepartments => matches!(self, R::PlatformAdmin | R::Manager),
             P::ViewEvents => !matches!(self, R::DepartmentHandler),
             P::ViewCallerPhone => matches!(self, R::Agent | R::ShiftLeader | R::Manager),
+            // Operations (issue 5): the same table as `rexian_operations::access::OpsAction`
+            // (a test in rexian-web checks they agree).
+            P::ViewOperations | P::ReportFault => !matches!(self, R::DepartmentHandler),
+            P::ViewStaffPersonalData
+            | P::ManageStaff
+            | P::ManageRoster
+            | P::ManageTrainings
+            | P::ManageAssets
+            | P::ManageContract => matches!(self, R::Manager),
+            P::DecideSwap
+            | P::WorkFault
+            | P::RecordEmergency
+            | P::ReviewComplaint
+            | P::ReviewCalls => matches!(self, R::ShiftLeader | R::Manager),
+            P::RecordInspection => matches!(self, R::Agent | R::ShiftLeader | R::Manager),
+            P::WaiveFault | P::JudgeEmergency | P::FinalizeComplaint | P::VerifyPraise => {
+                matches!(self, R::CountyOffice)
+            }
+            P::RecordQualityCase => matches!(self, R::ShiftLeader | R::Manager | R::CountyOffice),
+            P::ViewContract => matches!(self, R::Manager | R::CountyOffice),
         }
     }
 }
@@ -99,6 +119,35 @@ pub enum Permission {
     ViewEvents,
     /// See a caller's full phone number instead of the masked form.
     ViewCallerPhone,
+    // ---- operations (issue 5) ----
+    /// Operations lists and reports: staff (masked), assets, faults, attrition...
+    ViewOperations,
+    /// Full ID card and mobile numbers of staff.
+    ViewStaffPersonalData,
+    ManageStaff,
+    ManageRoster,
+    /// Approve or reject a shift swap.
+    DecideSwap,
+    ManageTrainings,
+    ManageAssets,
+    RecordInspection,
+    ReportFault,
+    /// Acknowledge, note, restore and close a fault.
+    WorkFault,
+    WaiveFault,
+    RecordEmergency,
+    /// Judge an emergency's consequences; grant force-majeure exemption.
+    JudgeEmergency,
+    /// Receive complaints and praise.
+    RecordQualityCase,
+    /// Quality control's provisional complaint verdict.
+    ReviewComplaint,
+    /// Make a complaint verdict final or revise it.
+    FinalizeComplaint,
+    VerifyPraise,
+    ReviewCalls,
+    ManageContract,
+    ViewContract,
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 mod backend;
 mod error;
 mod model;
+pub mod operations;
 mod url;
 
 #[cfg(feature = "test-util")]
@@ -23,12 +24,13 @@ use std::sync::Arc;
 pub use backend::migrations_for;
 pub use error::{StoreError, StoreResult};
 pub use model::*;
+pub use operations::{OpsResult, OpsStore, OpsStoreError};
 pub use url::{Backend, DatabaseLocation, SqliteDurability};
 
 /// Everything rexian stores. Object-safe, so the server holds an `Arc<dyn Store>` chosen at
 /// start and the handlers compile once for both backends.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: OpsStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// A cheap round trip, for health checks.

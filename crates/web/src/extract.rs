@@ -136,7 +136,27 @@ pub mod perm {
         ViewUsers,
         ManageDepartments,
         ViewEvents,
-        ViewCallerPhone
+        ViewCallerPhone,
+        ViewOperations,
+        ViewStaffPersonalData,
+        ManageStaff,
+        ManageRoster,
+        DecideSwap,
+        ManageTrainings,
+        ManageAssets,
+        RecordInspection,
+        ReportFault,
+        WorkFault,
+        WaiveFault,
+        RecordEmergency,
+        JudgeEmergency,
+        RecordQualityCase,
+        ReviewComplaint,
+        FinalizeComplaint,
+        VerifyPraise,
+        ReviewCalls,
+        ManageContract,
+        ViewContract,
     );
 }
 

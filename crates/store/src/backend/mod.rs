@@ -25,16 +25,30 @@ pub(crate) async fn open(location: &DatabaseLocation) -> StoreResult<Arc<dyn Sto
 /// with the same numbers and names; a test checks both give the same tables and columns.
 pub fn migrations_for(backend: Backend) -> Migrator {
     let files: &[(i64, &str, &str)] = match backend {
-        Backend::Sqlite => &[(
-            1,
-            "foundation",
-            include_str!("../../migrations/sqlite/0001_foundation.sql"),
-        )],
-        Backend::Postgres => &[(
-            1,
-            "foundation",
-            include_str!("../../migrations/postgres/0001_foundation.sql"),
-        )],
+        Backend::Sqlite => &[
+            (
+                1,
+                "foundation",
+                include_str!("../../migrations/sqlite/0001_foundation.sql"),
+            ),
+            (
+                4,
+                "operations",
+                include_str!("../../migrations/sqlite/0004_operations.sql"),
+            ),
+        ],
+        Backend::Postgres => &[
+            (
+                1,
+                "foundation",
+                include_str!("../../migrations/postgres/0001_foundation.sql"),
+            ),
+            (
+                4,
+                "operations",
+                include_str!("../../migrations/postgres/0004_operations.sql"),
+            ),
+        ],
     };
     let migrations = files
         .iter()

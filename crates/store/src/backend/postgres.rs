@@ -14,6 +14,11 @@ pub(crate) type Db = sqlx::Postgres;
 #[path = "sql.rs"]
 mod sql;
 
+// The operations SQL (issue 5), compiled for this backend the same way.
+#[allow(clippy::duplicate_mod)]
+#[path = "operations_sql.rs"]
+mod operations_sql;
+
 pub(crate) async fn open(url: &str) -> StoreResult<sql::SqlStore> {
     let pool = PgPoolOptions::new()
         .max_connections(16)

@@ -25,7 +25,7 @@ pub struct SqlStore {
     pub(super) backend: Backend,
 }
 
-async fn append_event(
+pub(super) async fn append_event(
     tx: &mut Transaction<'_, Db>,
     platform_id: i64,
     ev: &NewEvent,
@@ -47,7 +47,7 @@ async fn append_event(
     Ok(id)
 }
 
-fn event(
+pub(super) fn event(
     aggregate: AggregateRef,
     event_type: &str,
     actor: &Actor,

@@ -16,6 +16,11 @@ pub(crate) type Db = sqlx::Sqlite;
 #[path = "sql.rs"]
 mod sql;
 
+// The operations SQL (issue 5), compiled for this backend the same way.
+#[allow(clippy::duplicate_mod)]
+#[path = "operations_sql.rs"]
+mod operations_sql;
+
 pub(crate) async fn open(
     path: &Path,
     create: bool,

@@ -1,0 +1,90 @@
+-- Operations (issue 5): staff records, assets and daily inspections, faults, emergencies,
+-- complaints and praise. Every row carries platform_id.
+--
+-- Each aggregate is stored as the JSON document of its pure domain type
+-- (crates/operations), validated by the domain before every write, plus the columns that
+-- queries filter on: `ref_id` (the asset or staff member it is about), `day` (its local
+-- Beijing date) and `version` (optimistic concurrency: an update that finds another version
+-- than it read is refused as a conflict, so two concurrent decisions cannot both win).
+--
+-- The foundation's `staff` table (seeded positions) is extended rather than duplicated:
+-- `record` holds the person's staff record; a seeded position without a record is a demo
+-- position that a real person's record can take over by its code.
+
+ALTER TABLE staff ADD COLUMN record TEXT;
+ALTER TABLE staff ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE staff ADD COLUMN updated_at TEXT;
+
+CREATE TABLE ops_assets (
+    id          INTEGER PRIMARY KEY,
+    platform_id INTEGER NOT NULL REFERENCES platforms(id),
+    ref_id      INTEGER,
+    day         TEXT,
+    doc         TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX ops_assets_platform ON ops_assets (platform_id, id);
+
+-- One inspection per asset and day, enforced by the database as well as the domain.
+CREATE TABLE ops_inspections (
+    id          INTEGER PRIMARY KEY,
+    platform_id INTEGER NOT NULL REFERENCES platforms(id),
+    ref_id      INTEGER NOT NULL REFERENCES ops_assets(id),
+    day         TEXT NOT NULL,
+    doc         TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    UNIQUE (platform_id, ref_id, day)
+);
+CREATE INDEX ops_inspections_day ON ops_inspections (platform_id, day);
+
+CREATE TABLE ops_faults (
+    id          INTEGER PRIMARY KEY,
+    platform_id INTEGER NOT NULL REFERENCES platforms(id),
+    ref_id      INTEGER NOT NULL REFERENCES ops_assets(id),
+    day         TEXT NOT NULL,
+    doc         TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX ops_faults_day ON ops_faults (platform_id, day);
+
+CREATE TABLE ops_emergencies (
+    id          INTEGER PRIMARY KEY,
+    platform_id INTEGER NOT NULL REFERENCES platforms(id),
+    ref_id      INTEGER,
+    day         TEXT NOT NULL,
+    doc         TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX ops_emergencies_day ON ops_emergencies (platform_id, day);
+
+CREATE TABLE ops_complaints (
+    id          INTEGER PRIMARY KEY,
+    platform_id INTEGER NOT NULL REFERENCES platforms(id),
+    ref_id      INTEGER NOT NULL REFERENCES staff(id),
+    day         TEXT NOT NULL,
+    doc         TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX ops_complaints_day ON ops_complaints (platform_id, day);
+
+CREATE TABLE ops_praise (
+    id          INTEGER PRIMARY KEY,
+    platform_id INTEGER NOT NULL REFERENCES platforms(id),
+    ref_id      INTEGER REFERENCES staff(id),
+    day         TEXT NOT NULL,
+    doc         TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX ops_praise_day ON ops_praise (platform_id, day);

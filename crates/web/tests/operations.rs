@@ -1,0 +1,1166 @@
+//! Operations over HTTP (issue 5): the real server on port 0, on a fresh database of each
+//! backend, with a clock the test moves.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, TimeZone, Utc};
+use reqwest::StatusCode;
+use rexian_domain::{Actor, Clock, Role};
+use rexian_store::testing::{self, TestDb};
+use rexian_store::{NewPlatform, NewUser, PlatformSeed};
+use rexian_web::{AppState, WebSettings, hash_password_blocking, spawn_for_test};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct horse battery";
+
+struct TestClock(Mutex<DateTime<Utc>>);
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// A Beijing wall-clock time as UTC.
+fn bj(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(y, mo, d, h, mi, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+struct App {
+    addr: SocketAddr,
+    http: reqwest::Client,
+    clock: Arc<TestClock>,
+    users: std::collections::HashMap<&'static str, i64>,
+    _db: TestDb,
+}
+
+impl App {
+    async fn start(db: TestDb, now: DateTime<Utc>) -> App {
+        let store = db.store.clone();
+        let cli = Actor::Cli {
+            os_user: "test".into(),
+        };
+        let baisha = store
+            .seed_platform(&PlatformSeed::baisha(), &cli, now)
+            .await
+            .unwrap()
+            .id;
+        let mut seed = PlatformSeed::baisha();
+        seed.platform = NewPlatform {
+            code: "other".into(),
+            name: "另一县".into(),
+            order_prefix: "OT".into(),
+        };
+        let other = store.seed_platform(&seed, &cli, now).await.unwrap().id;
+        let hash = hash_password_blocking(PASSWORD).unwrap();
+        let dept = store.list_departments(baisha).await.unwrap()[0].id;
+        let mut users = std::collections::HashMap::new();
+        for (platform, name, role, dept) in [
+            (baisha, "manager", Role::Manager, None),
+            (baisha, "leader", Role::ShiftLeader, None),
+            (baisha, "agent", Role::Agent, None),
+            (baisha, "county", Role::CountyOffice, None),
+            (baisha, "dept", Role::DepartmentHandler, Some(dept)),
+            (baisha, "admin", Role::PlatformAdmin, None),
+            (other, "manager2", Role::Manager, None),
+        ] {
+            let new = NewUser {
+                username: name.into(),
+                display_name: format!("{name} 名"),
+                role,
+                department_id: dept,
+                password_hash: hash.clone(),
+            };
+            let u = store.create_user(platform, &new, &cli, now).await.unwrap();
+            users.insert(name, u.id);
+        }
+        let clock = Arc::new(TestClock(Mutex::new(now)));
+        let state = AppState::new(store, clock.clone(), WebSettings::default());
+        let addr = spawn_for_test(state).await;
+        App {
+            addr,
+            http: reqwest::Client::new(),
+            clock,
+            users,
+            _db: db,
+        }
+    }
+
+    fn set_now(&self, t: DateTime<Utc>) {
+        *self.clock.0.lock().unwrap() = t;
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    async fn login(&self, username: &str) -> String {
+        let (status, body) = self
+            .send(
+                reqwest::Method::POST,
+                None,
+                "/api/v1/auth/login",
+                Some(json!({ "username": username, "password": PASSWORD })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login {username}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        token: Option<&str>,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::GET, Some(token), path, None)
+            .await
+    }
+
+    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, Some(token), path, Some(body))
+            .await
+    }
+
+    async fn patch(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::PATCH, Some(token), path, Some(body))
+            .await
+    }
+
+    /// POST that must succeed with `expect`; returns the body.
+    async fn ok(&self, token: &str, path: &str, body: Value, expect: StatusCode) -> Value {
+        let (status, v) = self.post(token, path, body).await;
+        assert_eq!(status, expect, "POST {path}: {v}");
+        v
+    }
+}
+
+async fn each_backend<F, Fut>(now: DateTime<Utc>, test: F)
+where
+    F: Fn(App) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for db in testing::all_backends().await {
+        test(App::start(db, now).await).await;
+    }
+}
+
+async fn hire(app: &App, manager: &str, code: &str, start: &str, cert: Option<&str>) -> i64 {
+    let body = app
+        .ok(
+            manager,
+            "/api/v1/staff",
+            json!({ "code": code, "name": format!("员工{code}"), "position": "agent",
+                    "start": start, "certified_on": cert }),
+            StatusCode::CREATED,
+        )
+        .await;
+    body["id"].as_i64().unwrap()
+}
+
+async fn leave(app: &App, manager: &str, id: i64, last_day: &str) {
+    app.ok(
+        manager,
+        &format!("/api/v1/staff/{id}/leave"),
+        json!({ "last_day": last_day, "reason": "resigned" }),
+        StatusCode::OK,
+    )
+    .await;
+}
+
+fn error_code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn attrition_for_a_half_year_with_joins_leaves_and_rehires_checked_by_hand() {
+    each_backend(bj(2026, 10, 15, 10, 0), |app| async move {
+        let m = app.login("manager").await;
+        // A stays all along; B leaves in H2; C leaves in H2 and is re-hired (not certified
+        // again yet); D joins and is certified in H2; E was never certified and leaves; F
+        // leaves on the last day of H1.
+        let _a = hire(&app, &m, "A", "2026-01-01", Some("2026-02-01")).await;
+        let b = hire(&app, &m, "B", "2026-01-01", Some("2026-02-01")).await;
+        let c = hire(&app, &m, "C", "2026-03-01", Some("2026-04-01")).await;
+        let _d = hire(&app, &m, "D", "2026-08-01", Some("2026-08-15")).await;
+        let e = hire(&app, &m, "E", "2026-01-01", None).await;
+        let f = hire(&app, &m, "F", "2026-01-01", Some("2026-01-10")).await;
+        leave(&app, &m, b, "2026-08-31").await;
+        leave(&app, &m, c, "2026-07-31").await;
+        app.ok(
+            &m,
+            &format!("/api/v1/staff/{c}/rehire"),
+            json!({ "start": "2026-09-01" }),
+            StatusCode::OK,
+        )
+        .await;
+        leave(&app, &m, e, "2026-09-30").await;
+        leave(&app, &m, f, "2026-06-30").await;
+
+        // H2 is running: measured 1 July .. today (15 October).
+        // Start (certified on 1 July): A, B, C = 3. End (certified on 15 October and not
+        // leaving that day): A, D = 2 (C is back but not certified). Average 2.5.
+        // Leavers: B and C = 2. Rate 2 / 2.5 = 0.8.
+        let (status, r) = app.get(&m, "/api/v1/attrition?half=2026H2").await;
+        assert_eq!(status, StatusCode::OK, "{r}");
+        assert_eq!(r["as_of"], "2026-10-15");
+        assert_eq!(r["headcount_start"], 3);
+        assert_eq!(r["headcount_end"], 2);
+        assert_eq!(r["headcount"], 2.5);
+        assert_eq!(r["leavers"], 2);
+        assert!((r["rate"].as_f64().unwrap() - 0.8).abs() < 1e-9);
+        let counted: Vec<(i64, &str)> = r["departures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["status"] == "counted")
+            .map(|d| {
+                (
+                    d["staff_id"].as_i64().unwrap(),
+                    d["last_day"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(counted, vec![(c, "2026-07-31"), (b, "2026-08-31")]);
+
+        // H1 is over: start (1 January) nobody certified; end (30 June) A, B, C (F's last
+        // day is 30 June); average 1.5; leaver F: 1 / 1.5.
+        let (status, r) = app.get(&m, "/api/v1/attrition?half=2026H1").await;
+        assert_eq!(status, StatusCode::OK, "{r}");
+        assert_eq!(r["as_of"], Value::Null);
+        assert_eq!(
+            (r["headcount_start"].as_i64(), r["headcount_end"].as_i64()),
+            (Some(0), Some(3))
+        );
+        assert_eq!(r["leavers"], 1);
+        assert!((r["rate"].as_f64().unwrap() - 1.0 / 1.5).abs() < 1e-9);
+
+        // Default: the current half year. A future one and a malformed one are 422.
+        let (_, r) = app.get(&m, "/api/v1/attrition").await;
+        assert_eq!(r["period"]["from"], "2026-07-01");
+        let (status, r) = app.get(&m, "/api/v1/attrition?half=2027H1").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+        let (status, r) = app.get(&m, "/api/v1/attrition?half=2026H3").await;
+        assert_eq!(
+            (status, r["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("half"))
+        );
+
+        // Agents and the county office see it; department handlers do not.
+        let agent = app.login("agent").await;
+        assert_eq!(app.get(&agent, "/api/v1/attrition").await.0, StatusCode::OK);
+        let county = app.login("county").await;
+        assert_eq!(
+            app.get(&county, "/api/v1/attrition").await.0,
+            StatusCode::OK
+        );
+        let dept = app.login("dept").await;
+        assert_eq!(
+            app.get(&dept, "/api/v1/attrition").await.0,
+            StatusCode::FORBIDDEN
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn staff_records_personal_data_roles_and_bad_input() {
+    each_backend(bj(2026, 10, 15, 10, 0), |app| async move {
+        let m = app.login("manager").await;
+        let agent = app.login("agent").await;
+        let leader = app.login("leader").await;
+        let agent_user = app.users["agent"];
+
+        // A seeded demo position is taken over by its code; personal data is stored.
+        let (status, s) = app
+            .post(
+                &m,
+                "/api/v1/staff",
+                json!({ "code": "BS-A01", "name": "符小丽", "position": "agent",
+                        "start": "2026-03-01", "languages": ["mandarin", "li"],
+                        "id_card": "11010519491231002X", "mobile": "138 1234 5678",
+                        "user_id": agent_user,
+                        "insurance": [{ "insurer": "中国人保", "policy_number": "P-1",
+                                        "first_day": "2026-01-01", "last_day": "2026-12-31" }] }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{s}");
+        let id = s["id"].as_i64().unwrap();
+        assert_eq!(s["id_card"], "11010519491231002X");
+        assert_eq!(s["mobile"], "13812345678");
+        assert_eq!(s["insured"], true);
+        assert_eq!(s["user_id"], agent_user);
+
+        // Others see them masked, in the list and the record.
+        let (_, one) = app.get(&agent, &format!("/api/v1/staff/{id}")).await;
+        assert_eq!(one["mobile"], "138****5678");
+        assert_eq!(one["id_card"], "1101**********002X");
+        assert_eq!(one["personal_data_full"], false);
+        let (_, list) = app.get(&leader, "/api/v1/staff").await;
+        assert!(!list.to_string().contains("13812345678"));
+        assert_eq!(list.as_array().unwrap().len(), 1, "demo positions are not people");
+        // ...and the event log never has them.
+        let (status, events) = app
+            .get(&m, &format!("/api/v1/events?aggregate=staff:{id}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{events}");
+        assert_eq!(events.as_array().unwrap()[0]["event_type"], "staff.hired");
+        assert!(!events.to_string().contains("13812345678"));
+        assert!(!events.to_string().contains("11010519491231002X"));
+
+        // Only managers keep staff.
+        for token in [&agent, &leader] {
+            let (status, _) = app
+                .post(
+                    token,
+                    "/api/v1/staff",
+                    json!({ "code": "X1", "name": "某", "position": "agent",
+                            "start": "2026-03-01" }),
+                )
+                .await;
+            assert_eq!(status, StatusCode::FORBIDDEN);
+            let (status, _) = app
+                .post(token, &format!("/api/v1/staff/{id}/certify"), json!({ "on": "2026-04-01" }))
+                .await;
+            assert_eq!(status, StatusCode::FORBIDDEN);
+        }
+        let dept = app.login("dept").await;
+        assert_eq!(app.get(&dept, "/api/v1/staff").await.0, StatusCode::FORBIDDEN);
+
+        // Bad input names the problem and stores nothing.
+        let (status, e) = app
+            .post(&m, &format!("/api/v1/staff/{id}/leave"),
+                  json!({ "last_day": "2026-02-01", "reason": "resigned" }))
+            .await;
+        assert_eq!((status, error_code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "end_before_start"), "{e}");
+        assert!(e["error"]["message"].as_str().unwrap().contains("employment"));
+        let (_, one) = app.get(&m, &format!("/api/v1/staff/{id}")).await;
+        assert_eq!(one["employment"][0]["end"], Value::Null);
+        assert_eq!(one["on_staff"], true);
+
+        let (status, e) = app
+            .post(&m, &format!("/api/v1/staff/{id}/rehire"), json!({ "start": "2026-11-01" }))
+            .await;
+        assert_eq!((status, error_code(&e)), (StatusCode::CONFLICT, "conflict"), "{e}");
+
+        let (status, e) = app
+            .patch(&m, &format!("/api/v1/staff/{id}"), json!({ "id_card": "110105194912310021" }))
+            .await;
+        assert_eq!((status, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("id_card")), "{e}");
+
+        let (status, e) = app
+            .post(&m, "/api/v1/staff",
+                  json!({ "code": "BS-A01", "name": "重复", "position": "agent", "start": "2026-03-01" }))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{e}");
+        assert!(e["error"]["message"].as_str().unwrap().contains("BS-A01"));
+
+        let (status, e) = app
+            .patch(&m, &format!("/api/v1/staff/{id}"),
+                   json!({ "insurance": [{ "insurer": "人保", "policy_number": "P-2",
+                                           "first_day": "2026-12-31", "last_day": "2026-01-01" }] }))
+            .await;
+        assert_eq!((status, error_code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "end_before_start"), "{e}");
+
+        // Certify, forget personal data; another sub-platform's manager gets 404.
+        let (status, s) = app
+            .post(&m, &format!("/api/v1/staff/{id}/certify"), json!({ "on": "2026-04-01" }))
+            .await;
+        assert_eq!((status, s["certified"].as_bool()), (StatusCode::OK, Some(true)));
+        let (status, e) = app
+            .post(&m, &format!("/api/v1/staff/{id}/certify"), json!({ "on": "2026-04-02" }))
+            .await;
+        assert_eq!((status, error_code(&e)), (StatusCode::CONFLICT, "illegal_transition"));
+        let (_, s) = app
+            .patch(&m, &format!("/api/v1/staff/{id}"), json!({ "clear_personal_data": true }))
+            .await;
+        assert_eq!((s["id_card"].clone(), s["mobile"].clone()), (Value::Null, Value::Null));
+        let m2 = app.login("manager2").await;
+        assert_eq!(app.get(&m2, &format!("/api/v1/staff/{id}")).await.0, StatusCode::NOT_FOUND);
+        let (status, _) = app
+            .post(&m2, &format!("/api/v1/staff/{id}/certify"), json!({ "on": "2026-04-01" }))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // Insurance coverage against the contract's 13.
+        let (_, cov) = app.get(&m, "/api/v1/staff/insurance").await;
+        assert_eq!((cov["insured"].as_i64(), cov["required"].as_i64()), (Some(1), Some(13)));
+        assert_eq!(cov["meets_requirement"], false);
+    })
+    .await;
+}
+
+async fn telephone(app: &App, m: &str, commissioned: &str) -> i64 {
+    let a = app
+        .ok(
+            m,
+            "/api/v1/assets",
+            json!({ "name": "话机01", "kind": { "type": "telephone", "extension": "8001" },
+                    "commissioned_on": commissioned }),
+            StatusCode::CREATED,
+        )
+        .await;
+    a["id"].as_i64().unwrap()
+}
+
+fn phone_results() -> Value {
+    json!([
+        { "item": "dial_tone", "outcome": "pass" },
+        { "item": "call_test", "outcome": "pass" },
+        { "item": "headset", "outcome": "pass" },
+    ])
+}
+
+#[tokio::test]
+async fn one_inspection_per_asset_and_day_and_missed_days_are_listed() {
+    each_backend(bj(2026, 10, 15, 9, 0), |app| async move {
+        let m = app.login("manager").await;
+        let agent = app.login("agent").await;
+        let inspector = hire(&app, &m, "I1", "2026-01-01", Some("2026-01-15")).await;
+        let asset = telephone(&app, &m, "2026-10-13").await;
+        let agent_cannot = app
+            .post(
+                &agent,
+                "/api/v1/assets",
+                json!({ "name": "x", "kind": { "type": "telephone" } }),
+            )
+            .await;
+        assert_eq!(agent_cannot.0, StatusCode::FORBIDDEN);
+
+        // An unanswered item and a failure without a note are refused, naming them.
+        let (status, e) = app
+            .post(
+                &agent,
+                "/api/v1/inspections",
+                json!({ "asset_id": asset, "inspector_staff_id": inspector,
+                          "results": [{ "item": "dial_tone", "outcome": "pass" }] }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert!(
+            e["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("call_test"),
+            "{e}"
+        );
+        let (status, e) = app
+            .post(
+                &agent,
+                "/api/v1/inspections",
+                json!({ "asset_id": asset, "inspector_staff_id": inspector,
+                          "results": [{ "item": "dial_tone", "outcome": "fail" },
+                                      { "item": "call_test", "outcome": "pass" },
+                                      { "item": "headset", "outcome": "pass" }] }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert!(
+            e["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("dial_tone"),
+            "{e}"
+        );
+
+        let body = json!({ "asset_id": asset, "inspector_staff_id": inspector,
+                           "results": phone_results() });
+        let i = app
+            .ok(
+                &agent,
+                "/api/v1/inspections",
+                body.clone(),
+                StatusCode::CREATED,
+            )
+            .await;
+        assert_eq!(i["date"], "2026-10-15");
+        // A second one the same day: 409 naming asset and day; nothing stored.
+        let (status, e) = app.post(&agent, "/api/v1/inspections", body.clone()).await;
+        assert_eq!(
+            (status, error_code(&e)),
+            (StatusCode::CONFLICT, "duplicate_inspection"),
+            "{e}"
+        );
+        assert!(
+            e["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("2026-10-15")
+        );
+        let (_, list) = app.get(&m, "/api/v1/inspections?month=2026-10").await;
+        assert_eq!(list.as_array().unwrap().len(), 1);
+
+        // Missed: the 13th and 14th (commissioned on the 13th), not today.
+        let (status, missed) = app
+            .get(
+                &m,
+                "/api/v1/inspections/missed?from=2026-10-10&to=2026-10-20",
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{missed}");
+        let days: Vec<&str> = missed["missed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["date"].as_str().unwrap())
+            .collect();
+        assert_eq!(days, vec!["2026-10-13", "2026-10-14"]);
+
+        // Next day it can be inspected again; a leader may inspect; county office may not.
+        app.set_now(bj(2026, 10, 16, 8, 30));
+        let (agent, m) = (app.login("agent").await, app.login("manager").await);
+        let leader = app.login("leader").await;
+        app.ok(
+            &leader,
+            "/api/v1/inspections",
+            body.clone(),
+            StatusCode::CREATED,
+        )
+        .await;
+        let county = app.login("county").await;
+        assert_eq!(
+            app.post(&county, "/api/v1/inspections", body.clone())
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        // Unknown asset / inspector are 422 naming the field; another platform's asset 404s.
+        let (status, e) = app
+            .post(
+                &agent,
+                "/api/v1/inspections",
+                json!({ "asset_id": 999_999, "inspector_staff_id": inspector, "results": [] }),
+            )
+            .await;
+        assert_eq!(
+            (status, e["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("asset_id")),
+            "{e}"
+        );
+        let m2 = app.login("manager2").await;
+        assert_eq!(
+            app.get(&m2, &format!("/api/v1/assets/{asset}")).await.0,
+            StatusCode::NOT_FOUND
+        );
+
+        // Asset state: retire, then any change is 409 with the state.
+        let (status, a) = app
+            .post(
+                &m,
+                &format!("/api/v1/assets/{asset}/state"),
+                json!({ "state": "retired" }),
+            )
+            .await;
+        assert_eq!(
+            (status, a["state"].as_str()),
+            (StatusCode::OK, Some("retired"))
+        );
+        let (status, e) = app
+            .post(
+                &m,
+                &format!("/api/v1/assets/{asset}/state"),
+                json!({ "state": "in_service" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert!(
+            e["error"]["message"].as_str().unwrap().contains("retired"),
+            "{e}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn fault_deadlines_run_across_midnight_and_waivers_stop_the_count() {
+    // 23:50 Beijing time on 15 October.
+    each_backend(bj(2026, 10, 15, 23, 50), |app| async move {
+        let m = app.login("manager").await;
+        let agent = app.login("agent").await;
+        let leader = app.login("leader").await;
+        let county = app.login("county").await;
+        let asset = telephone(&app, &m, "2026-10-01").await;
+
+        // Critical: respond within 30 min, restore within 4 h — past midnight.
+        let f = app
+            .ok(
+                &agent,
+                "/api/v1/faults",
+                json!({ "asset_id": asset, "severity": "critical", "description": "无拨号音" }),
+                StatusCode::CREATED,
+            )
+            .await;
+        let id = f["fault"]["id"].as_i64().unwrap();
+        let deadline =
+            |v: &Value, k: &str| v[k].as_str().unwrap().parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(deadline(&f, "response_deadline"), bj(2026, 10, 16, 0, 20));
+        assert_eq!(deadline(&f, "restore_deadline"), bj(2026, 10, 16, 3, 50));
+        assert_eq!(f["counts_against_indicator8"], false);
+
+        // Major, reported at 23:55: 2 h to respond.
+        let g = app
+            .ok(
+                &agent,
+                "/api/v1/faults",
+                json!({ "asset_id": asset, "severity": "major", "description": "耳麦杂音" }),
+                StatusCode::CREATED,
+            )
+            .await;
+        let gid = g["fault"]["id"].as_i64().unwrap();
+
+        // 00:25: the critical one is late; the major one is not.
+        app.set_now(bj(2026, 10, 16, 0, 25));
+        let (_, now_f) = app.get(&m, &format!("/api/v1/faults/{id}")).await;
+        assert_eq!(now_f["response_late"], true);
+        assert_eq!(now_f["counts_against_indicator8"], true);
+        // Agents report but do not work faults.
+        assert_eq!(
+            app.post(
+                &agent,
+                &format!("/api/v1/faults/{id}/acknowledge"),
+                json!({})
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN
+        );
+        let a = app
+            .ok(
+                &leader,
+                &format!("/api/v1/faults/{gid}/acknowledge"),
+                json!({}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(a["response_late"], false);
+        let a = app
+            .ok(
+                &leader,
+                &format!("/api/v1/faults/{id}/acknowledge"),
+                json!({}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(
+            a["counts_against_indicator8"], true,
+            "acknowledged late still counts"
+        );
+
+        // Close before restore: 409 with the state; then restore and close with a cause.
+        let (status, e) = app
+            .post(
+                &leader,
+                &format!("/api/v1/faults/{id}/close"),
+                json!({ "category": "equipment", "description": "话机损坏" }),
+            )
+            .await;
+        assert_eq!(
+            (status, error_code(&e)),
+            (StatusCode::CONFLICT, "illegal_transition")
+        );
+        assert!(
+            e["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("acknowledged"),
+            "{e}"
+        );
+        app.set_now(bj(2026, 10, 16, 1, 0));
+        app.ok(
+            &leader,
+            &format!("/api/v1/faults/{id}/restore"),
+            json!({}),
+            StatusCode::OK,
+        )
+        .await;
+        let closed = app
+            .ok(
+                &leader,
+                &format!("/api/v1/faults/{id}/close"),
+                json!({ "category": "equipment", "description": "更换话机" }),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(closed["fault"]["status"], "closed");
+
+        // Indicator 8 for October: one breach (deadline 00:20 on the 16th).
+        let (_, ind) = app
+            .get(&county, "/api/v1/faults/indicator?month=2026-10")
+            .await;
+        assert_eq!(ind["counted"].as_array().unwrap().len(), 1, "{ind}");
+        assert_eq!(ind["counted"][0]["fault_id"], id);
+        assert_eq!(ind["counted"][0]["late_by_minutes"], 5);
+
+        // Only the county office waives, with a reason, once.
+        assert_eq!(
+            app.post(
+                &m,
+                &format!("/api/v1/faults/{id}/waive"),
+                json!({ "reason": "x" })
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN
+        );
+        let (status, e) = app
+            .post(
+                &county,
+                &format!("/api/v1/faults/{id}/waive"),
+                json!({ "reason": " " }),
+            )
+            .await;
+        assert_eq!(
+            (status, e["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("reason"))
+        );
+        let w = app
+            .ok(
+                &county,
+                &format!("/api/v1/faults/{id}/waive"),
+                json!({ "reason": "运营商光缆被挖断" }),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(w["counts_against_indicator8"], false);
+        assert_eq!(
+            app.post(
+                &county,
+                &format!("/api/v1/faults/{id}/waive"),
+                json!({ "reason": "again" })
+            )
+            .await
+            .0,
+            StatusCode::CONFLICT
+        );
+        let (_, ind) = app
+            .get(&county, "/api/v1/faults/indicator?month=2026-10")
+            .await;
+        assert_eq!(
+            (
+                ind["counted"].as_array().unwrap().len(),
+                ind["waived"].as_array().unwrap().len()
+            ),
+            (0, 1)
+        );
+
+        // The event trail of the fault, in order.
+        let (_, events) = app
+            .get(&m, &format!("/api/v1/events?aggregate=fault:{id}"))
+            .await;
+        let types: Vec<&str> = events
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["event_type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            types,
+            vec![
+                "fault.reported",
+                "fault.acknowledged",
+                "fault.restored",
+                "fault.closed",
+                "fault.waived"
+            ]
+        );
+
+        // Bad input: unknown asset, future report time; department handlers cannot report.
+        let (status, e) = app
+            .post(
+                &agent,
+                "/api/v1/faults",
+                json!({ "asset_id": 999_999, "severity": "minor", "description": "x" }),
+            )
+            .await;
+        assert_eq!(
+            (status, e["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("asset_id"))
+        );
+        let (status, _) = app
+            .post(
+                &agent,
+                "/api/v1/faults",
+                json!({ "asset_id": asset, "severity": "minor", "description": "x",
+                                                     "reported_at": "2030-01-01T00:00:00Z" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let dept = app.login("dept").await;
+        assert_eq!(
+            app.post(
+                &dept,
+                "/api/v1/faults",
+                json!({ "asset_id": asset, "severity": "minor", "description": "x" })
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN
+        );
+        let m2 = app.login("manager2").await;
+        assert_eq!(
+            app.get(&m2, &format!("/api/v1/faults/{id}")).await.0,
+            StatusCode::NOT_FOUND
+        );
+        let (_, list) = app.get(&m2, "/api/v1/faults").await;
+        assert_eq!(list.as_array().unwrap().len(), 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn complaint_verdict_changes_update_the_count() {
+    each_backend(bj(2026, 10, 15, 10, 0), |app| async move {
+        let m = app.login("manager").await;
+        let leader = app.login("leader").await;
+        let county = app.login("county").await;
+        let agent = app.login("agent").await;
+        let staff = hire(&app, &m, "A1", "2026-01-01", Some("2026-02-01")).await;
+
+        let c = app
+            .ok(
+                &leader,
+                "/api/v1/complaints",
+                json!({ "source": "caller", "agent_staff_id": staff, "summary": "态度生硬",
+                        "order_id": "BS2026101500001" }),
+                StatusCode::CREATED,
+            )
+            .await;
+        let id = c["complaint"]["id"].as_i64().unwrap();
+        assert_eq!(c["severity"], "ordinary");
+        assert_eq!(
+            app.post(
+                &agent,
+                "/api/v1/complaints",
+                json!({ "source": "caller", "agent_staff_id": staff, "summary": "x" })
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN
+        );
+
+        // QC upholds it: not final, so not counted yet, and listed as undecided.
+        app.ok(
+            &leader,
+            &format!("/api/v1/complaints/{id}/review"),
+            json!({ "verdict": "justified", "note": "录音核实" }),
+            StatusCode::OK,
+        )
+        .await;
+        let t = app
+            .get(&m, "/api/v1/complaints/tally?month=2026-10")
+            .await
+            .1;
+        assert_eq!(
+            (t["ordinary"].as_i64(), t["undecided"][0].as_i64()),
+            (Some(0), Some(id)),
+            "{t}"
+        );
+
+        // Only the county office makes it final; then it counts −1.
+        assert_eq!(
+            app.post(
+                &leader,
+                &format!("/api/v1/complaints/{id}/finalize"),
+                json!({ "note": "x" })
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN
+        );
+        let f = app
+            .ok(
+                &county,
+                &format!("/api/v1/complaints/{id}/finalize"),
+                json!({ "note": "同意" }),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(f["counts"], true);
+        let t = app
+            .get(&county, "/api/v1/complaints/tally?month=2026-10")
+            .await
+            .1;
+        assert_eq!(
+            (t["ordinary"].as_i64(), t["points"].as_f64()),
+            (Some(1), Some(-1.0)),
+            "{t}"
+        );
+
+        // Final: QC cannot review again (409 naming the state); the county revises it.
+        let (status, e) = app
+            .post(
+                &leader,
+                &format!("/api/v1/complaints/{id}/review"),
+                json!({ "verdict": "unjustified", "note": "x" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert!(
+            e["error"]["message"].as_str().unwrap().contains("final"),
+            "{e}"
+        );
+        app.ok(
+            &county,
+            &format!("/api/v1/complaints/{id}/revise"),
+            json!({ "verdict": "unjustified", "note": "申诉成立" }),
+            StatusCode::OK,
+        )
+        .await;
+        let t = app
+            .get(&m, "/api/v1/complaints/tally?month=2026-10")
+            .await
+            .1;
+        assert_eq!(
+            (t["ordinary"].as_i64(), t["points"].as_f64()),
+            (Some(0), Some(0.0)),
+            "{t}"
+        );
+
+        // A media complaint the county makes final as justified at once: severe, −2.
+        let c2 = app
+            .ok(
+                &county,
+                "/api/v1/complaints",
+                json!({ "source": "media", "agent_staff_id": staff, "summary": "媒体曝光" }),
+                StatusCode::CREATED,
+            )
+            .await;
+        let id2 = c2["complaint"]["id"].as_i64().unwrap();
+        app.ok(
+            &county,
+            &format!("/api/v1/complaints/{id2}/finalize"),
+            json!({ "verdict": "justified", "note": "属实" }),
+            StatusCode::OK,
+        )
+        .await;
+        let t = app
+            .get(&m, "/api/v1/complaints/tally?month=2026-10")
+            .await
+            .1;
+        assert_eq!(
+            (t["severe"].as_i64(), t["points"].as_f64()),
+            (Some(1), Some(-2.0)),
+            "{t}"
+        );
+        let (_, history) = app.get(&m, &format!("/api/v1/complaints/{id}")).await;
+        assert_eq!(history["complaint"]["history"].as_array().unwrap().len(), 3);
+
+        // Finalizing while pending is 409; an unknown agent is 422.
+        let c3 = app
+            .ok(
+                &leader,
+                "/api/v1/complaints",
+                json!({ "source": "caller", "agent_staff_id": staff, "summary": "未回电" }),
+                StatusCode::CREATED,
+            )
+            .await;
+        let id3 = c3["complaint"]["id"].as_i64().unwrap();
+        assert_eq!(
+            app.post(
+                &county,
+                &format!("/api/v1/complaints/{id3}/finalize"),
+                json!({ "note": "x" })
+            )
+            .await
+            .0,
+            StatusCode::CONFLICT
+        );
+        let (status, e) = app
+            .post(
+                &leader,
+                "/api/v1/complaints",
+                json!({ "source": "caller", "agent_staff_id": 999_999, "summary": "x" }),
+            )
+            .await;
+        assert_eq!(
+            (status, e["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("agent")),
+            "{e}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn praise_is_verified_once_by_the_county_office() {
+    each_backend(bj(2026, 10, 15, 10, 0), |app| async move {
+        let m = app.login("manager").await;
+        let county = app.login("county").await;
+        let staff = hire(&app, &m, "A1", "2026-01-01", Some("2026-02-01")).await;
+        let p = app
+            .ok(
+                &m,
+                "/api/v1/praise",
+                json!({ "kind": "banner", "received_on": "2026-10-14", "agent_staff_id": staff,
+                        "description": "赠送锦旗" }),
+                StatusCode::CREATED,
+            )
+            .await;
+        let id = p["id"].as_i64().unwrap();
+        let c = app
+            .ok(
+                &m,
+                "/api/v1/praise",
+                json!({ "kind": "call", "received_on": "2026-10-15", "description": "来电感谢" }),
+                StatusCode::CREATED,
+            )
+            .await;
+        let cid = c["id"].as_i64().unwrap();
+
+        // The operator cannot verify its own praise.
+        assert_eq!(
+            app.post(&m, &format!("/api/v1/praise/{id}/verify"), json!({}))
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        let (_, t) = app.get(&county, "/api/v1/praise/tally?month=2026-10").await;
+        assert_eq!(
+            (
+                t["bonus"].as_f64(),
+                t["unverified"].as_array().unwrap().len()
+            ),
+            (Some(0.0), 2)
+        );
+
+        let v = app
+            .ok(
+                &county,
+                &format!("/api/v1/praise/{id}/verify"),
+                json!({}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(v["decision"]["status"], "verified");
+        let (status, e) = app
+            .post(&county, &format!("/api/v1/praise/{id}/verify"), json!({}))
+            .await;
+        assert_eq!(
+            (status, error_code(&e)),
+            (StatusCode::CONFLICT, "praise_already_decided"),
+            "{e}"
+        );
+        assert!(e["error"]["message"].as_str().unwrap().contains("verified"));
+        app.ok(
+            &county,
+            &format!("/api/v1/praise/{cid}/reject"),
+            json!({ "reason": "无法核实" }),
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(
+            app.post(&county, &format!("/api/v1/praise/{cid}/verify"), json!({}))
+                .await
+                .0,
+            StatusCode::CONFLICT
+        );
+
+        let (_, t) = app.get(&m, "/api/v1/praise/tally?month=2026-10").await;
+        assert_eq!(
+            (
+                t["banners"].as_i64(),
+                t["calls"].as_i64(),
+                t["bonus"].as_f64()
+            ),
+            (Some(1), Some(0), Some(1.0)),
+            "{t}"
+        );
+        let (_, events) = app
+            .get(&m, &format!("/api/v1/events?aggregate=praise:{id}"))
+            .await;
+        assert_eq!(
+            events.as_array().unwrap().len(),
+            2,
+            "the refused second verification stored nothing"
+        );
+
+        // Future day and malformed month are refused.
+        let (status, _) = app
+            .post(
+                &m,
+                "/api/v1/praise",
+                json!({ "kind": "letter", "received_on": "2026-12-01", "description": "x" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, e) = app.get(&m, "/api/v1/praise/tally?month=2026-13").await;
+        assert_eq!(
+            (status, e["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("month")),
+            "{e}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn late_emergency_response_counts_once_judged_with_consequences() {
+    each_backend(bj(2026, 9, 20, 6, 0), |app| async move {
+        let leader = app.login("leader").await;
+        let county = app.login("county").await;
+        let agent = app.login("agent").await;
+        let body = json!({ "kind": "typhoon", "description": "台风“桦加沙”登陆",
+                           "required_change": "增加4名坐席", "staffing_due_by": bj(2026, 9, 20, 8, 0) });
+        assert_eq!(app.post(&agent, "/api/v1/emergencies", body.clone()).await.0, StatusCode::FORBIDDEN);
+        let e = app.ok(&leader, "/api/v1/emergencies", body, StatusCode::CREATED).await;
+        let id = e["emergency"]["id"].as_i64().unwrap();
+        assert_eq!(e["indicator7_status"], "not_due");
+
+        // Due by 08:00, changed at 08:30: late, waiting for the county's judgement.
+        app.set_now(bj(2026, 9, 20, 8, 30));
+        let e = app
+            .ok(&leader, &format!("/api/v1/emergencies/{id}/staffing-changed"), json!({ "note": "4人到岗" }), StatusCode::OK)
+            .await;
+        assert_eq!(e["indicator7_status"], "late_pending");
+        assert_eq!(app.post(&leader, &format!("/api/v1/emergencies/{id}/staffing-changed"), json!({ "note": "again" })).await.0, StatusCode::CONFLICT);
+        assert_eq!(app.post(&leader, &format!("/api/v1/emergencies/{id}/judge"), json!({ "consequences": "yes", "note": "x" })).await.0, StatusCode::FORBIDDEN);
+        let (status, err) = app
+            .post(&county, &format!("/api/v1/emergencies/{id}/judge"), json!({ "consequences": "pending", "note": "x" }))
+            .await;
+        assert_eq!((status, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("consequences")));
+        let e = app
+            .ok(&county, &format!("/api/v1/emergencies/{id}/judge"), json!({ "consequences": "yes", "note": "接通率骤降" }), StatusCode::OK)
+            .await;
+        assert_eq!(e["indicator7_status"], "counts");
+        let (_, ind) = app.get(&county, "/api/v1/emergencies/indicator?month=2026-09").await;
+        assert_eq!(ind["counted"], json!([id]));
+
+        // Force majeure exempts it.
+        let e = app
+            .ok(&county, &format!("/api/v1/emergencies/{id}/force-majeure"), json!({ "reason": "全县停电" }), StatusCode::OK)
+            .await;
+        assert_eq!(e["indicator7_status"], "exempt");
+        let (_, ind) = app.get(&county, "/api/v1/emergencies/indicator?month=2026-09").await;
+        assert_eq!(ind["counted"], json!([]));
+
+        // Deadline before the event became known: 422 naming it.
+        let (status, err) = app
+            .post(&leader, "/api/v1/emergencies",
+                  json!({ "kind": "call_surge", "description": "话务激增", "required_change": "加人",
+                          "staffing_due_by": bj(2026, 9, 20, 7, 0) }))
+            .await;
+        assert_eq!((status, error_code(&err)), (StatusCode::UNPROCESSABLE_ENTITY, "end_before_start"), "{err}");
+        let (_, list) = app.get(&agent, "/api/v1/emergencies").await;
+        assert_eq!(list.as_array().unwrap().len(), 1, "nothing half-saved");
+    })
+    .await;
+}
