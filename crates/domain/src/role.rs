@@ -95,7 +95,9 @@ impl Role {
             | P::RecordEmergency
             | P::ReviewComplaint
             | P::ReviewCalls => matches!(self, R::ShiftLeader | R::Manager),
-            P::RecordInspection => matches!(self, R::Agent | R::ShiftLeader | R::Manager),
+            P::RecordInspection | P::RequestSwap => {
+                matches!(self, R::Agent | R::ShiftLeader | R::Manager)
+            }
             P::WaiveFault | P::JudgeEmergency | P::FinalizeComplaint | P::VerifyPraise => {
                 matches!(self, R::CountyOffice)
             }
@@ -148,6 +150,8 @@ pub enum Permission {
     ReviewCalls,
     ManageContract,
     ViewContract,
+    /// Ask for a shift swap (the operator's staff); the shift leader decides it.
+    RequestSwap,
 }
 
 #[cfg(test)]

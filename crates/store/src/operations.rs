@@ -16,9 +16,11 @@ use rexian_operations::emergency::{Consequences, Emergency, EmergencyKind};
 use rexian_operations::faults::{Fault, FaultCause, FaultSeverity};
 use rexian_operations::ids::{StaffId, UserId};
 use rexian_operations::quality::{Complaint, ComplaintSource, Praise, PraiseKind, Verdict};
+use rexian_operations::roster::{Leave, ReturnShift, Roster, RosterEntry, ShiftSet, ShiftSwap};
 use rexian_operations::staff::{
     IdCardNumber, InsurancePolicy, Language, LeaveReason, MobileNumber, Position, Staff,
 };
+use rexian_operations::training::Training;
 use serde::Serialize;
 
 use crate::StoreError;
@@ -205,6 +207,56 @@ pub enum PraiseChange {
     Reject { reason: String },
 }
 
+/// A stored roster entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RosterEntryRecord {
+    pub id: i64,
+    #[serde(flatten)]
+    pub entry: RosterEntry,
+}
+
+/// A stored leave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeaveRecord {
+    pub id: i64,
+    #[serde(flatten)]
+    pub leave: Leave,
+}
+
+/// The stored roster of a window of days, with the swaps touching it and the entries those
+/// swaps exchange (which may lie outside the window), ready for the domain's checks.
+#[derive(Debug, Clone, Default)]
+pub struct RosterWindow {
+    pub roster: Roster,
+    pub entries: Vec<RosterEntryRecord>,
+    pub leaves: Vec<LeaveRecord>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSwap {
+    pub date: NaiveDate,
+    pub shift: String,
+    pub from_staff: StaffId,
+    pub to_staff: StaffId,
+    pub in_return: Option<ReturnShift>,
+}
+
+#[derive(Debug, Clone)]
+pub enum SwapDecision {
+    Approve,
+    Reject { reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTraining {
+    pub date: NaiveDate,
+    pub topic: String,
+    pub trainer: String,
+    pub attendees: Vec<StaffId>,
+    pub duration_minutes: u32,
+    pub material: Option<String>,
+}
+
 /// Who makes a change and when: the actor for the event, the user for the record.
 #[derive(Debug, Clone)]
 pub struct OpsCtx {
@@ -287,4 +339,47 @@ pub trait OpsStore: Send + Sync {
     ) -> OpsResult<Praise>;
     async fn praise(&self, platform_id: i64, id: i64) -> OpsResult<Option<Praise>>;
     async fn praise_list(&self, platform_id: i64) -> OpsResult<Vec<Praise>>;
+
+    // ---- rosters and trainings ----
+    /// Adds roster entries, all or none: the first that overlaps another shift of the same
+    /// person (already stored or earlier in the batch) refuses the whole batch.
+    async fn add_roster_entries(
+        &self,
+        ctx: &OpsCtx,
+        entries: &[RosterEntry],
+        shifts: &ShiftSet,
+    ) -> OpsResult<Vec<RosterEntryRecord>>;
+    /// Removes an entry, unless an approved swap depends on it.
+    async fn remove_roster_entry(&self, ctx: &OpsCtx, id: i64) -> OpsResult<RosterEntryRecord>;
+    async fn add_leave(&self, ctx: &OpsCtx, leave: &Leave) -> OpsResult<LeaveRecord>;
+    async fn request_swap(
+        &self,
+        ctx: &OpsCtx,
+        new: &NewSwap,
+        shifts: &ShiftSet,
+    ) -> OpsResult<ShiftSwap>;
+    /// Approves or rejects a requested swap; `approver` is the deciding person's staff record.
+    async fn decide_swap(
+        &self,
+        ctx: &OpsCtx,
+        id: i64,
+        approver: StaffId,
+        decision: &SwapDecision,
+        shifts: &ShiftSet,
+    ) -> OpsResult<ShiftSwap>;
+    /// The roster of local days `from` ..= `to`.
+    async fn roster(
+        &self,
+        platform_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> OpsResult<RosterWindow>;
+    async fn add_training(&self, ctx: &OpsCtx, new: &NewTraining) -> OpsResult<Training>;
+    /// Trainings held on local days `from` ..= `to`.
+    async fn trainings(
+        &self,
+        platform_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> OpsResult<Vec<Training>>;
 }

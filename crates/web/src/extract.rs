@@ -157,6 +157,7 @@ pub mod perm {
         ReviewCalls,
         ManageContract,
         ViewContract,
+        RequestSwap,
     );
 }
 

@@ -1164,3 +1164,173 @@ async fn late_emergency_response_counts_once_judged_with_consequences() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_roster_month_missing_one_night_is_flagged_on_exactly_that_night() {
+    each_backend(bj(2026, 10, 20, 10, 0), |app| async move {
+        let m = app.login("manager").await;
+        let mut people = Vec::new();
+        for code in ["N1", "N2", "N3", "N4"] {
+            people.push(hire(&app, &m, code, "2026-01-01", Some("2026-02-01")).await);
+        }
+        // Every night of November but the 17th, four people in turn.
+        let entries: Vec<Value> = (1..=30)
+            .filter(|day| *day != 17)
+            .map(|day| {
+                json!({ "staff_id": people[(day as usize) % 4],
+                        "date": format!("2026-11-{day:02}"), "shift": "night" })
+            })
+            .collect();
+        let added = app
+            .ok(&m, "/api/v1/roster/entries", json!({ "entries": entries }), StatusCode::CREATED)
+            .await;
+        assert_eq!(added.as_array().unwrap().len(), 29);
+        let (status, c) = app.get(&m, "/api/v1/roster/check?month=2026-11").await;
+        assert_eq!(status, StatusCode::OK, "{c}");
+        assert_eq!(c["nights_uncovered"], json!(["2026-11-17"]), "{c}");
+        let night_findings: Vec<&Value> = c["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "night_uncovered")
+            .collect();
+        assert_eq!(night_findings.len(), 1);
+        assert_eq!(night_findings[0]["severity"], "error");
+
+        // Filling the night clears it.
+        app.ok(&m, "/api/v1/roster/entries",
+               json!({ "entries": [{ "staff_id": people[1], "date": "2026-11-17", "shift": "night" }] }),
+               StatusCode::CREATED).await;
+        let (_, c) = app.get(&m, "/api/v1/roster/check?month=2026-11").await;
+        assert_eq!(c["nights_uncovered"], json!([]), "{c}");
+        // December is not rostered at all: every night is flagged.
+        let (_, c) = app.get(&m, "/api/v1/roster/check?month=2026-12").await;
+        assert_eq!(c["nights_uncovered"].as_array().unwrap().len(), 31);
+        // A person not certified on night duty is an error finding on that night.
+        let new = hire(&app, &m, "N5", "2026-10-01", None).await;
+        app.ok(&m, "/api/v1/roster/entries",
+               json!({ "entries": [{ "staff_id": new, "date": "2026-12-05", "shift": "night" }] }),
+               StatusCode::CREATED).await;
+        let (_, c) = app.get(&m, "/api/v1/roster/check?month=2026-12").await;
+        let f: Vec<&Value> = c["findings"].as_array().unwrap().iter()
+            .filter(|f| f["rule"] == "night_not_certified").collect();
+        assert_eq!((f.len(), f[0]["date"].as_str()), (1, Some("2026-12-05")));
+        assert_eq!(c["nights_uncovered"].as_array().unwrap().len(), 30);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn roster_bad_input_swaps_leave_and_trainings() {
+    each_backend(bj(2026, 10, 20, 10, 0), |app| async move {
+        let m = app.login("manager").await;
+        let agent = app.login("agent").await;
+        let a = hire(&app, &m, "A1", "2026-01-01", Some("2026-02-01")).await;
+        let b = hire(&app, &m, "B1", "2026-01-01", Some("2026-02-01")).await;
+        // The shift leader's staff record is linked to their login.
+        let leader_user = app.users["leader"];
+        let l = app
+            .ok(&m, "/api/v1/staff",
+                json!({ "code": "SL01", "name": "班长王", "position": "shift_leader",
+                        "start": "2026-01-01", "certified_on": "2026-01-01", "user_id": leader_user }),
+                StatusCode::CREATED)
+            .await;
+        assert_eq!(l["user_id"], leader_user);
+
+        let entry = |staff: i64, date: &str, shift: &str| json!({ "staff_id": staff, "date": date, "shift": shift });
+        app.ok(&m, "/api/v1/roster/entries",
+               json!({ "entries": [entry(a, "2026-11-03", "night"), entry(b, "2026-11-04", "day")] }),
+               StatusCode::CREATED).await;
+
+        // Only managers keep the roster.
+        assert_eq!(app.post(&agent, "/api/v1/roster/entries", json!({ "entries": [entry(a, "2026-11-05", "day")] })).await.0, StatusCode::FORBIDDEN);
+        // The same shift twice for one person: 409 naming both; a batch with one bad entry stores none.
+        let (status, e) = app
+            .post(&m, "/api/v1/roster/entries",
+                  json!({ "entries": [entry(b, "2026-11-10", "day"), entry(a, "2026-11-03", "night")] }))
+            .await;
+        assert_eq!((status, error_code(&e)), (StatusCode::CONFLICT, "overlapping_shifts"), "{e}");
+        assert!(e["error"]["message"].as_str().unwrap().contains("2026-11-03"), "{e}");
+        let (status, e) = app
+            .post(&m, "/api/v1/roster/entries",
+                  json!({ "entries": [entry(b, "2026-11-11", "day"), entry(b, "2026-11-11", "day")] }))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{e}");
+        let (_, r) = app.get(&m, "/api/v1/roster?month=2026-11").await;
+        assert_eq!(r["entries"].as_array().unwrap().len(), 2, "nothing half-saved: {r}");
+        // Unknown shift and unknown person: 422 naming them.
+        let (status, e) = app.post(&m, "/api/v1/roster/entries", json!({ "entries": [entry(a, "2026-11-06", "brunch")] })).await;
+        assert_eq!((status, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("shift")), "{e}");
+        let (status, e) = app.post(&m, "/api/v1/roster/entries", json!({ "entries": [entry(999_999, "2026-11-06", "day")] })).await;
+        assert_eq!((status, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("staff_id")), "{e}");
+
+        // Leave: end before start is 422; overlapping leave 409.
+        let (status, e) = app
+            .post(&m, "/api/v1/roster/leaves",
+                  json!({ "staff_id": b, "first_day": "2026-11-20", "last_day": "2026-11-18", "kind": "annual" }))
+            .await;
+        assert_eq!((status, error_code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "end_before_start"), "{e}");
+        app.ok(&m, "/api/v1/roster/leaves",
+               json!({ "staff_id": b, "first_day": "2026-11-18", "last_day": "2026-11-20", "kind": "annual" }),
+               StatusCode::CREATED).await;
+        let (status, _) = app
+            .post(&m, "/api/v1/roster/leaves",
+                  json!({ "staff_id": b, "first_day": "2026-11-20", "last_day": "2026-11-21", "kind": "sick" }))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+
+        // A swaps the night of the 3rd to B; the shift leader approves; B works it.
+        let s = app
+            .ok(&agent, "/api/v1/roster/swaps",
+                json!({ "date": "2026-11-03", "shift": "night", "from_staff_id": a, "to_staff_id": b }),
+                StatusCode::CREATED)
+            .await;
+        let sid = s["id"].as_i64().unwrap();
+        assert_eq!(s["status"]["status"], "requested");
+        assert_eq!(app.post(&agent, &format!("/api/v1/roster/swaps/{sid}/approve"), json!({})).await.0, StatusCode::FORBIDDEN);
+        let leader = app.login("leader").await;
+        let ok = app.ok(&leader, &format!("/api/v1/roster/swaps/{sid}/approve"), json!({}), StatusCode::OK).await;
+        assert_eq!(ok["status"]["status"], "approved");
+        assert_eq!(app.post(&leader, &format!("/api/v1/roster/swaps/{sid}/approve"), json!({})).await.0, StatusCode::CONFLICT);
+        let (_, r) = app.get(&m, "/api/v1/roster?month=2026-11").await;
+        let night3: Vec<&Value> = r["effective"]["shifts"].as_array().unwrap().iter()
+            .filter(|w| w["date"] == "2026-11-03" && w["shift"] == "night").collect();
+        assert_eq!(night3[0]["staff_id"], b, "{r}");
+        // A manager without a linked staff record cannot decide (422 naming approver).
+        let s2 = app
+            .ok(&agent, "/api/v1/roster/swaps",
+                json!({ "date": "2026-11-04", "shift": "day", "from_staff_id": b, "to_staff_id": a }),
+                StatusCode::CREATED)
+            .await;
+        let (status, e) = app.post(&m, &format!("/api/v1/roster/swaps/{}/approve", s2["id"]), json!({})).await;
+        assert_eq!((status, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("approver")), "{e}");
+        // A swap of a shift nobody works is 422.
+        let (status, _) = app
+            .post(&agent, "/api/v1/roster/swaps",
+                  json!({ "date": "2026-11-09", "shift": "night", "from_staff_id": a, "to_staff_id": b }))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        // The entry an approved swap uses cannot be removed.
+        let id3 = r["entries"].as_array().unwrap().iter().find(|e| e["date"] == "2026-11-03").unwrap()["id"].as_i64().unwrap();
+        let resp = app.send(reqwest::Method::DELETE, Some(&m), &format!("/api/v1/roster/entries/{id3}"), None).await;
+        assert_eq!(resp.0, StatusCode::CONFLICT, "{}", resp.1);
+
+        // Trainings: two held this year, below the contract's 3.
+        for (date, topic) in [("2026-03-10", "12345热线服务规范"), ("2026-09-01", "台风季应急预案")] {
+            app.ok(&m, "/api/v1/trainings",
+                   json!({ "date": date, "topic": topic, "trainer": "县12345办", "attendees": [a, b],
+                           "duration_minutes": 120 }),
+                   StatusCode::CREATED).await;
+        }
+        assert_eq!(app.post(&agent, "/api/v1/trainings", json!({ "date": "2026-03-10", "topic": "x", "trainer": "y", "attendees": [a], "duration_minutes": 60 })).await.0, StatusCode::FORBIDDEN);
+        let (status, e) = app
+            .post(&m, "/api/v1/trainings", json!({ "date": "2026-03-10", "topic": "x", "trainer": "y", "attendees": [], "duration_minutes": 60 }))
+            .await;
+        assert_eq!((status, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("attendees")), "{e}");
+        let (_, c) = app.get(&agent, "/api/v1/trainings/count?year_from=2026-01-01").await;
+        assert_eq!((c["held"].as_i64(), c["still_needed"].as_i64(), c["status"].as_str()), (Some(2), Some(1), Some("below")), "{c}");
+        let (_, c) = app.get(&agent, "/api/v1/trainings/count?year_from=2026-06-01").await;
+        assert_eq!(c["held"], 1);
+    })
+    .await;
+}

@@ -10,11 +10,14 @@ use rexian_operations::assets::{Asset, Inspection, record_inspection};
 use rexian_operations::emergency::Emergency;
 use rexian_operations::faults::Fault;
 use rexian_operations::ids::{
-    AssetId, ComplaintId, EmergencyId, FaultId, InspectionId, PraiseId, StaffId, UserId,
+    AssetId, ComplaintId, EmergencyId, FaultId, InspectionId, PraiseId, StaffId, SwapId,
+    TrainingId, UserId,
 };
 use rexian_operations::quality::{Complaint, Praise};
+use rexian_operations::roster::{Leave, Roster, RosterEntry, ShiftSet, ShiftSwap, SwapStatus};
 use rexian_operations::staff::Staff;
 use rexian_operations::time::local_date;
+use rexian_operations::training::Training;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -42,6 +45,10 @@ macro_rules! doc {
 }
 
 doc! {
+    RosterEntry => "ops_roster_entries", "roster_entry";
+    Leave => "ops_leaves", "leave";
+    ShiftSwap => "ops_swaps", "swap";
+    Training => "ops_trainings", "training";
     Asset => "ops_assets", "asset";
     Inspection => "ops_inspections", "inspection";
     Fault => "ops_faults", "fault";
@@ -51,9 +58,11 @@ doc! {
 }
 
 /// The columns a record is found by.
+#[derive(Default)]
 struct Keys {
     ref_id: Option<i64>,
     day: Option<NaiveDate>,
+    day_end: Option<NaiveDate>,
 }
 
 fn to_payload<T: Serialize>(v: &T) -> Value {
@@ -77,13 +86,14 @@ async fn insert_doc<T: Doc>(
     build: impl FnOnce(i64) -> Result<T, OpsError>,
 ) -> OpsResult<T> {
     let id: i64 = sqlx::query_scalar(&format!(
-        "INSERT INTO {} (platform_id, ref_id, day, doc, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        "INSERT INTO {} (platform_id, ref_id, day, day_end, doc, version, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
         T::TABLE
     ))
     .bind(ctx.platform_id)
     .bind(keys.ref_id)
     .bind(keys.day)
+    .bind(keys.day_end)
     .bind(Json(json!({})))
     .bind(0_i64)
     .bind(ctx.now)
@@ -382,6 +392,135 @@ fn staff_record_from(row: &<Db as sqlx::Database>::Row) -> OpsResult<StaffRecord
     })
 }
 
+type Conn = <Db as sqlx::Database>::Connection;
+
+/// Locks a person's staff row for the rest of the transaction (PostgreSQL takes a row lock
+/// on a no-op update; SQLite has one writer anyway), so two roster changes for the same
+/// person cannot both pass the overlap check. An unknown person is named by `field`.
+async fn lock_staff(
+    tx: &mut Transaction<'_, Db>,
+    platform_id: i64,
+    id: StaffId,
+    field: &'static str,
+) -> OpsResult<()> {
+    let n = sqlx::query(
+        "UPDATE staff SET version = version WHERE platform_id = $1 AND id = $2 \
+         AND record IS NOT NULL",
+    )
+    .bind(platform_id)
+    .bind(id.0)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(OpsError::Unknown {
+            what: field,
+            value: format!("staff {id} (no such staff record in this sub-platform)"),
+        }
+        .into())
+    }
+}
+
+async fn docs_with_ids<T: Doc>(
+    conn: &mut Conn,
+    sql_where: &str,
+    platform_id: i64,
+    a: NaiveDate,
+    b: NaiveDate,
+) -> OpsResult<Vec<(i64, T)>> {
+    let rows = sqlx::query(&format!(
+        "SELECT id, doc FROM {} WHERE platform_id = $1 AND {sql_where} ORDER BY id",
+        T::TABLE
+    ))
+    .bind(platform_id)
+    .bind(a)
+    .bind(b)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let Json(doc): Json<T> = r.try_get("doc")?;
+            Ok((r.try_get("id")?, doc))
+        })
+        .collect()
+}
+
+/// The roster of days `from` ..= `to`, with the swaps that touch those days and every
+/// entry those swaps exchange, so the domain sees who actually works.
+async fn load_roster(
+    conn: &mut Conn,
+    platform_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> OpsResult<RosterWindow> {
+    let swaps: Vec<(i64, ShiftSwap)> = docs_with_ids(
+        conn,
+        "((day >= $2 AND day <= $3) OR (day_end >= $2 AND day_end <= $3))",
+        platform_id,
+        from,
+        to,
+    )
+    .await?;
+    let mut entries: Vec<(i64, RosterEntry)> =
+        docs_with_ids(conn, "day >= $2 AND day <= $3", platform_id, from, to).await?;
+    let mut extra: Vec<NaiveDate> = swaps
+        .iter()
+        .flat_map(|(_, s)| std::iter::once(s.date).chain(s.in_return.as_ref().map(|r| r.date)))
+        .filter(|d| *d < from || *d > to)
+        .collect();
+    extra.sort();
+    extra.dedup();
+    for day in extra {
+        entries.extend(
+            docs_with_ids::<RosterEntry>(conn, "day >= $2 AND day <= $3", platform_id, day, day)
+                .await?,
+        );
+    }
+    let leaves: Vec<(i64, Leave)> =
+        docs_with_ids(conn, "day <= $3 AND day_end >= $2", platform_id, from, to).await?;
+    Ok(RosterWindow {
+        roster: Roster {
+            entries: entries.iter().map(|(_, e)| e.clone()).collect(),
+            leaves: leaves.iter().map(|(_, l)| l.clone()).collect(),
+            swaps: swaps.into_iter().map(|(_, s)| s).collect(),
+        },
+        entries: entries
+            .into_iter()
+            .map(|(id, entry)| RosterEntryRecord { id, entry })
+            .collect(),
+        leaves: leaves
+            .into_iter()
+            .map(|(id, leave)| LeaveRecord { id, leave })
+            .collect(),
+    })
+}
+
+/// Two days either side: enough for any shift (at most 24 h) to meet its neighbours.
+fn around(first: NaiveDate, last: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let days = chrono::Days::new(2);
+    (
+        first.checked_sub_days(days).unwrap_or(first),
+        last.checked_add_days(days).unwrap_or(last),
+    )
+}
+
+async fn lock_people(
+    tx: &mut Transaction<'_, Db>,
+    platform_id: i64,
+    people: &[(StaffId, &'static str)],
+) -> OpsResult<()> {
+    let mut sorted = people.to_vec();
+    // A fixed order, so two transactions never wait on each other in a circle.
+    sorted.sort_by_key(|(id, _)| *id);
+    sorted.dedup_by_key(|(id, _)| *id);
+    for (id, field) in sorted {
+        lock_staff(tx, platform_id, id, field).await?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl OpsStore for SqlStore {
     async fn create_staff(&self, ctx: &OpsCtx, new: &NewStaff) -> OpsResult<StaffRecord> {
@@ -552,6 +691,7 @@ impl OpsStore for SqlStore {
             Keys {
                 ref_id: None,
                 day: Some(new.commissioned_on),
+                day_end: None,
             },
             "asset.created",
             |id| {
@@ -630,6 +770,7 @@ impl OpsStore for SqlStore {
             Keys {
                 ref_id: Some(new.asset_id),
                 day: Some(new.date),
+                day_end: None,
             },
             "inspection.recorded",
             |id| {
@@ -697,6 +838,7 @@ impl OpsStore for SqlStore {
             Keys {
                 ref_id: Some(new.asset_id),
                 day: Some(day),
+                day_end: None,
             },
             "fault.reported",
             |id| {
@@ -751,6 +893,7 @@ impl OpsStore for SqlStore {
             Keys {
                 ref_id: None,
                 day: Some(day),
+                day_end: None,
             },
             "emergency.opened",
             |id| {
@@ -809,6 +952,7 @@ impl OpsStore for SqlStore {
             Keys {
                 ref_id: Some(new.agent.0),
                 day: Some(day),
+                day_end: None,
             },
             "complaint.received",
             |id| {
@@ -882,6 +1026,7 @@ impl OpsStore for SqlStore {
             Keys {
                 ref_id: new.agent.map(|a| a.0),
                 day: Some(new.received_on),
+                day_end: None,
             },
             "praise.received",
             |id| {
@@ -925,5 +1070,267 @@ impl OpsStore for SqlStore {
 
     async fn praise_list(&self, platform_id: i64) -> OpsResult<Vec<Praise>> {
         self.list_docs(platform_id).await
+    }
+
+    async fn add_roster_entries(
+        &self,
+        ctx: &OpsCtx,
+        entries: &[RosterEntry],
+        shifts: &ShiftSet,
+    ) -> OpsResult<Vec<RosterEntryRecord>> {
+        let (Some(first), Some(last)) = (
+            entries.iter().map(|e| e.date).min(),
+            entries.iter().map(|e| e.date).max(),
+        ) else {
+            return Err(OpsError::Invalid {
+                field: "entries",
+                reason: "at least one entry".into(),
+            }
+            .into());
+        };
+        let mut tx = self.writer.begin().await?;
+        let people: Vec<_> = entries.iter().map(|e| (e.staff_id, "staff_id")).collect();
+        lock_people(&mut tx, ctx.platform_id, &people).await?;
+        let (from, to) = around(first, last);
+        let mut window = load_roster(&mut tx, ctx.platform_id, from, to).await?;
+        for e in entries {
+            window.roster.add_entry(e.clone(), shifts)?;
+        }
+        let mut out = Vec::with_capacity(entries.len());
+        for e in entries {
+            let keys = Keys {
+                ref_id: Some(e.staff_id.0),
+                day: Some(e.date),
+                day_end: None,
+            };
+            let mut new_id = 0;
+            let entry = insert_doc(&mut tx, ctx, keys, "roster.entry_added", |id| {
+                new_id = id;
+                Ok(e.clone())
+            })
+            .await?;
+            out.push(RosterEntryRecord { id: new_id, entry });
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn remove_roster_entry(&self, ctx: &OpsCtx, id: i64) -> OpsResult<RosterEntryRecord> {
+        let mut tx = self.writer.begin().await?;
+        let (entry, _) = load_doc::<RosterEntry>(&mut tx, ctx.platform_id, id).await?;
+        lock_staff(&mut tx, ctx.platform_id, entry.staff_id, "staff_id").await?;
+        let (from, to) = around(entry.date, entry.date);
+        let mut window = load_roster(&mut tx, ctx.platform_id, from, to).await?;
+        window
+            .roster
+            .remove_entry(entry.staff_id, entry.date, &entry.shift)?;
+        sqlx::query("DELETE FROM ops_roster_entries WHERE platform_id = $1 AND id = $2")
+            .bind(ctx.platform_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        append_event(
+            &mut tx,
+            ctx.platform_id,
+            &event(
+                AggregateRef::new("roster_entry", id),
+                "roster.entry_removed",
+                &ctx.actor,
+                ctx.now,
+                to_payload(&entry),
+                None,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(RosterEntryRecord { id, entry })
+    }
+
+    async fn add_leave(&self, ctx: &OpsCtx, leave: &Leave) -> OpsResult<LeaveRecord> {
+        leave.validate()?;
+        let mut tx = self.writer.begin().await?;
+        lock_staff(&mut tx, ctx.platform_id, leave.staff_id, "staff_id").await?;
+        let mut window =
+            load_roster(&mut tx, ctx.platform_id, leave.first_day, leave.last_day).await?;
+        window.roster.add_leave(leave.clone())?;
+        let keys = Keys {
+            ref_id: Some(leave.staff_id.0),
+            day: Some(leave.first_day),
+            day_end: Some(leave.last_day),
+        };
+        let mut new_id = 0;
+        let leave = insert_doc(&mut tx, ctx, keys, "leave.recorded", |id| {
+            new_id = id;
+            Ok(leave.clone())
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(LeaveRecord { id: new_id, leave })
+    }
+
+    async fn request_swap(
+        &self,
+        ctx: &OpsCtx,
+        new: &NewSwap,
+        shifts: &ShiftSet,
+    ) -> OpsResult<ShiftSwap> {
+        let mut tx = self.writer.begin().await?;
+        lock_people(
+            &mut tx,
+            ctx.platform_id,
+            &[
+                (new.from_staff, "from_staff_id"),
+                (new.to_staff, "to_staff_id"),
+            ],
+        )
+        .await?;
+        let back = new.in_return.as_ref().map_or(new.date, |r| r.date);
+        let (from, to) = around(new.date.min(back), new.date.max(back));
+        let mut window = load_roster(&mut tx, ctx.platform_id, from, to).await?;
+        let keys = Keys {
+            ref_id: Some(new.from_staff.0),
+            day: Some(new.date),
+            day_end: new.in_return.as_ref().map(|r| r.date),
+        };
+        let swap = insert_doc(&mut tx, ctx, keys, "swap.requested", |id| {
+            let swap = ShiftSwap {
+                id: SwapId(id),
+                date: new.date,
+                shift: new.shift.clone(),
+                from_staff: new.from_staff,
+                to_staff: new.to_staff,
+                in_return: new.in_return.clone(),
+                status: SwapStatus::Requested,
+            };
+            window.roster.request_swap(swap.clone(), shifts)?;
+            Ok(swap)
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(swap)
+    }
+
+    async fn decide_swap(
+        &self,
+        ctx: &OpsCtx,
+        id: i64,
+        approver: StaffId,
+        decision: &SwapDecision,
+        shifts: &ShiftSet,
+    ) -> OpsResult<ShiftSwap> {
+        let mut tx = self.writer.begin().await?;
+        let (swap, version) = load_doc::<ShiftSwap>(&mut tx, ctx.platform_id, id).await?;
+        lock_people(
+            &mut tx,
+            ctx.platform_id,
+            &[
+                (swap.from_staff, "from_staff_id"),
+                (swap.to_staff, "to_staff_id"),
+            ],
+        )
+        .await?;
+        let row = sqlx::query(
+            "SELECT code, record FROM staff WHERE platform_id = $1 AND id = $2 \
+             AND record IS NOT NULL",
+        )
+        .bind(ctx.platform_id)
+        .bind(approver.0)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(OpsError::Unknown {
+            what: "approver",
+            value: format!("staff {approver}"),
+        })?;
+        let approver = staff_record_from(&row)?.staff;
+        let back = swap.in_return.as_ref().map_or(swap.date, |r| r.date);
+        let (from, to) = around(swap.date.min(back), swap.date.max(back));
+        let mut window = load_roster(&mut tx, ctx.platform_id, from, to).await?;
+        let (event_type, reason) = match decision {
+            SwapDecision::Approve => {
+                window
+                    .roster
+                    .approve_swap(SwapId(id), &approver, ctx.now, shifts)?;
+                ("swap.approved", None)
+            }
+            SwapDecision::Reject { reason } => {
+                window
+                    .roster
+                    .reject_swap(SwapId(id), &approver, ctx.now, reason)?;
+                ("swap.rejected", Some(reason.as_str()))
+            }
+        };
+        let decided = window
+            .roster
+            .swaps
+            .iter()
+            .find(|s| s.id == SwapId(id))
+            .cloned()
+            .ok_or(StoreError::NotFound("swap"))?;
+        save_doc(&mut tx, ctx, id, version, &decided).await?;
+        append_event(
+            &mut tx,
+            ctx.platform_id,
+            &event(
+                AggregateRef::new("swap", id),
+                event_type,
+                &ctx.actor,
+                ctx.now,
+                to_payload(&decided),
+                reason,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(decided)
+    }
+
+    async fn roster(
+        &self,
+        platform_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> OpsResult<RosterWindow> {
+        let mut conn = self.reader.acquire().await?;
+        load_roster(&mut conn, platform_id, from, to).await
+    }
+
+    async fn add_training(&self, ctx: &OpsCtx, new: &NewTraining) -> OpsResult<Training> {
+        let mut tx = self.writer.begin().await?;
+        for a in &new.attendees {
+            require_staff(&mut tx, ctx.platform_id, *a, "attendees").await?;
+        }
+        let keys = Keys {
+            ref_id: None,
+            day: Some(new.date),
+            day_end: None,
+        };
+        let t = insert_doc(&mut tx, ctx, keys, "training.recorded", |id| {
+            let t = Training {
+                id: TrainingId(id),
+                date: new.date,
+                topic: new.topic.trim().to_owned(),
+                trainer: new.trainer.trim().to_owned(),
+                attendees: new.attendees.clone(),
+                duration_minutes: new.duration_minutes,
+                material: new.material.clone().filter(|m| !m.trim().is_empty()),
+            };
+            t.validate()?;
+            Ok(t)
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(t)
+    }
+
+    async fn trainings(
+        &self,
+        platform_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> OpsResult<Vec<Training>> {
+        let mut conn = self.reader.acquire().await?;
+        let list: Vec<(i64, Training)> =
+            docs_with_ids(&mut conn, "day >= $2 AND day <= $3", platform_id, from, to).await?;
+        Ok(list.into_iter().map(|(_, t)| t).collect())
     }
 }

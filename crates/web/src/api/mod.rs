@@ -65,7 +65,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Operations (issue 5): staff, attrition, assets, inspections, faults, emergencies,
 /// complaints, praise.
 fn ops_router() -> OpenApiRouter<AppState> {
-    use ops::{equipment as eq, quality as q, staff as st};
+    use ops::{equipment as eq, quality as q, roster as ro, staff as st};
     OpenApiRouter::new()
         .routes(routes!(st::list_staff, st::create_staff))
         .routes(routes!(st::get_staff, st::update_staff))
@@ -105,6 +105,17 @@ fn ops_router() -> OpenApiRouter<AppState> {
         .routes(routes!(q::verify_praise))
         .routes(routes!(q::reject_praise))
         .routes(routes!(q::praise_tally_handler))
+        .routes(routes!(ro::shifts))
+        .routes(routes!(ro::get_roster))
+        .routes(routes!(ro::add_entries))
+        .routes(routes!(ro::remove_entry))
+        .routes(routes!(ro::add_leave))
+        .routes(routes!(ro::request_swap))
+        .routes(routes!(ro::approve_swap))
+        .routes(routes!(ro::reject_swap))
+        .routes(routes!(ro::check_roster))
+        .routes(routes!(ro::list_trainings, ro::add_training))
+        .routes(routes!(ro::count_trainings))
 }
 
 pub async fn fallback(uri: axum::http::Uri) -> ApiError {

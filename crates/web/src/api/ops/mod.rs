@@ -5,6 +5,7 @@
 
 pub mod equipment;
 pub mod quality;
+pub mod roster;
 pub mod staff;
 
 use std::sync::LazyLock;
@@ -167,6 +168,14 @@ mod tests {
             OpsAction::ReviewCalls => Permission::ReviewCalls,
             OpsAction::ManageContract => Permission::ManageContract,
             OpsAction::ViewContract => Permission::ViewContract,
+        }
+    }
+
+    #[test]
+    fn operator_staff_request_swaps_and_leaders_decide_them() {
+        for r in Role::ALL {
+            let staff = matches!(r, Role::Agent | Role::ShiftLeader | Role::Manager);
+            assert_eq!(r.can(Permission::RequestSwap), staff, "{r:?}");
         }
     }
 
