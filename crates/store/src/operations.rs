@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rexian_domain::Actor;
 use rexian_operations::OpsError;
 use rexian_operations::assets::{Asset, AssetKind, AssetState, Checklists, Inspection, ItemResult};
+use rexian_operations::contract::{Contract, CostRecord};
 use rexian_operations::emergency::{Consequences, Emergency, EmergencyKind};
 use rexian_operations::faults::{Fault, FaultCause, FaultSeverity};
 use rexian_operations::ids::{StaffId, UserId};
@@ -207,6 +208,14 @@ pub enum PraiseChange {
     Reject { reason: String },
 }
 
+/// A stored record with its id (for domain types that carry none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stored<T> {
+    pub id: i64,
+    #[serde(flatten)]
+    pub record: T,
+}
+
 /// A stored roster entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RosterEntryRecord {
@@ -382,4 +391,19 @@ pub trait OpsStore: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> OpsResult<Vec<Training>>;
+
+    // ---- the contract and its costs ----
+    /// Stores a contract; a term overlapping another contract's is a conflict.
+    async fn create_contract(&self, ctx: &OpsCtx, c: &Contract) -> OpsResult<Stored<Contract>>;
+    /// Contracts of the sub-platform, by start.
+    async fn contracts(&self, platform_id: i64) -> OpsResult<Vec<Stored<Contract>>>;
+    /// Records a month's cost against a line of the contract's bill.
+    async fn add_cost(
+        &self,
+        ctx: &OpsCtx,
+        contract_id: i64,
+        cost: &CostRecord,
+    ) -> OpsResult<Stored<CostRecord>>;
+    async fn costs(&self, platform_id: i64, contract_id: i64)
+    -> OpsResult<Vec<Stored<CostRecord>>>;
 }

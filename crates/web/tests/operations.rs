@@ -1334,3 +1334,74 @@ async fn roster_bad_input_swaps_leave_and_trainings() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn contract_costs_budget_and_settlement_for_a_sample_ratio() {
+    each_backend(bj(2026, 5, 10, 10, 0), |app| async move {
+        let m = app.login("manager").await;
+        let county = app.login("county").await;
+        let agent = app.login("agent").await;
+        let body = json!({ "buyer": "白沙黎族自治县12345热线办公室", "operator": "示例运营服务有限公司",
+                           "start": "2026-04-01" });
+        assert_eq!(app.post(&county, "/api/v1/contracts", body.clone()).await.0, StatusCode::FORBIDDEN);
+        let c = app.ok(&m, "/api/v1/contracts", body.clone(), StatusCode::CREATED).await;
+        let id = c["id"].as_i64().unwrap();
+        // The default bill: 1,406,000.00 yuan, one year less a day, 30 % final payment.
+        assert_eq!(c["total_amount"], 140_600_000);
+        assert_eq!(c["end"], "2027-03-31");
+        assert_eq!(c["lines"].as_array().unwrap().len(), 13);
+
+        // Overlapping term, end before start, a wrong total: refused, naming the problem.
+        let (status, e) = app.post(&m, "/api/v1/contracts", json!({ "buyer": "b", "operator": "o", "start": "2027-01-01" })).await;
+        assert_eq!((status, error_code(&e)), (StatusCode::CONFLICT, "conflict"), "{e}");
+        let (status, e) = app
+            .post(&m, "/api/v1/contracts", json!({ "buyer": "b", "operator": "o", "start": "2028-01-01", "end": "2027-12-31" }))
+            .await;
+        assert_eq!((status, error_code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "end_before_start"), "{e}");
+        let (status, e) = app
+            .post(&m, "/api/v1/contracts", json!({ "buyer": "b", "operator": "o", "start": "2028-01-01", "total_amount": 1 }))
+            .await;
+        assert_eq!((status, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("total_amount")), "{e}");
+        let (_, list) = app.get(&county, "/api/v1/contracts").await;
+        assert_eq!(list.as_array().unwrap().len(), 1);
+
+        // Settlement: 140,600,000 fen × 30 % × 0.95 = 40,071,000 fen due, 2,109,000 withheld.
+        let (status, s) = app.get(&county, "/api/v1/contract/settlement?ratio=0.95").await;
+        assert_eq!(status, StatusCode::OK, "{s}");
+        assert_eq!(s["final_payment_base"], 42_180_000);
+        assert_eq!(s["final_payment_due"], 40_071_000);
+        assert_eq!(s["withheld"], 2_109_000);
+        let (status, e) = app.get(&county, "/api/v1/contract/settlement?ratio=1.2").await;
+        assert_eq!((status, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("ratio")));
+        assert_eq!(app.get(&agent, "/api/v1/contract/settlement?ratio=0.95").await.0, StatusCode::FORBIDDEN);
+
+        // Costs and budget vs actual: April's telephone rent 300.00 yuan against a budget of
+        // 3,600.00 × 30/365 days = 295.89 yuan to date.
+        let path = format!("/api/v1/contracts/{id}/costs");
+        app.ok(&m, &path, json!({ "line_code": "telephone_rent", "month": "2026-04", "amount": 30_000, "quantity": 10 }), StatusCode::CREATED).await;
+        let (status, e) = app.post(&m, &path, json!({ "line_code": "coffee", "month": "2026-04", "amount": 1 })).await;
+        assert_eq!((status, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("line_code")), "{e}");
+        let (status, e) = app.post(&m, &path, json!({ "line_code": "telephone_rent", "month": "2025-04", "amount": 1 })).await;
+        assert_eq!((status, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("month")), "{e}");
+        assert_eq!(app.post(&county, &path, json!({ "line_code": "telephone_rent", "month": "2026-04", "amount": 1 })).await.0, StatusCode::FORBIDDEN);
+        let (_, costs) = app.get(&county, &path).await;
+        assert_eq!(costs.as_array().unwrap().len(), 1, "refused costs stored nothing");
+        let (status, b) = app.get(&county, &format!("/api/v1/contracts/{id}/budget?through=2026-04")).await;
+        assert_eq!(status, StatusCode::OK, "{b}");
+        assert_eq!((b["days_elapsed"].as_i64(), b["days_total"].as_i64()), (Some(30), Some(365)));
+        let line = b["lines"].as_array().unwrap().iter().find(|l| l["code"] == "telephone_rent").unwrap();
+        assert_eq!((line["budget_to_date"].as_i64(), line["actual"].as_i64(), line["variance_to_date"].as_i64()), (Some(29_589), Some(30_000), Some(411)));
+        assert_eq!(b["total"]["actual"], 30_000);
+
+        // Trainings count over the contract year by default.
+        let (_, tc) = app.get(&m, "/api/v1/trainings/count").await;
+        assert_eq!(tc["year"]["from"], "2026-04-01");
+
+        // Another sub-platform sees none of it.
+        let m2 = app.login("manager2").await;
+        assert_eq!(app.get(&m2, &format!("/api/v1/contracts/{id}")).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.post(&m2, &path, json!({ "line_code": "telephone_rent", "month": "2026-04", "amount": 1 })).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.get(&m2, "/api/v1/contract/settlement?ratio=0.95").await.0, StatusCode::NOT_FOUND);
+    })
+    .await;
+}

@@ -153,3 +153,31 @@ CREATE TABLE ops_trainings (
     updated_at  TEXT NOT NULL
 );
 CREATE INDEX ops_trainings_day ON ops_trainings (platform_id, day);
+
+-- Contracts: the term from day to day_end, the bill of quantities in the document.
+CREATE TABLE ops_contracts (
+    id          INTEGER PRIMARY KEY,
+    platform_id INTEGER NOT NULL REFERENCES platforms(id),
+    ref_id      INTEGER,
+    day         TEXT NOT NULL,
+    day_end     TEXT,
+    doc         TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX ops_contracts_day ON ops_contracts (platform_id, day);
+
+-- Monthly cost records against a contract (ref_id), on the first day of their month.
+CREATE TABLE ops_costs (
+    id          INTEGER PRIMARY KEY,
+    platform_id INTEGER NOT NULL REFERENCES platforms(id),
+    ref_id      INTEGER NOT NULL REFERENCES ops_contracts(id),
+    day         TEXT NOT NULL,
+    day_end     TEXT,
+    doc         TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX ops_costs_contract ON ops_costs (platform_id, ref_id, day);

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use rexian_domain::AggregateRef;
 use rexian_operations::OpsError;
 use rexian_operations::assets::{Asset, Inspection, record_inspection};
+use rexian_operations::contract::{Contract, CostRecord};
 use rexian_operations::emergency::Emergency;
 use rexian_operations::faults::Fault;
 use rexian_operations::ids::{
@@ -49,6 +50,8 @@ doc! {
     Leave => "ops_leaves", "leave";
     ShiftSwap => "ops_swaps", "swap";
     Training => "ops_trainings", "training";
+    Contract => "ops_contracts", "contract";
+    CostRecord => "ops_costs", "cost";
     Asset => "ops_assets", "asset";
     Inspection => "ops_inspections", "inspection";
     Fault => "ops_faults", "fault";
@@ -1332,5 +1335,112 @@ impl OpsStore for SqlStore {
         let list: Vec<(i64, Training)> =
             docs_with_ids(&mut conn, "day >= $2 AND day <= $3", platform_id, from, to).await?;
         Ok(list.into_iter().map(|(_, t)| t).collect())
+    }
+
+    async fn create_contract(&self, ctx: &OpsCtx, c: &Contract) -> OpsResult<Stored<Contract>> {
+        c.validate()?;
+        let mut tx = self.writer.begin().await?;
+        // One contract at a time per sub-platform: serialize creations on the platform row.
+        sqlx::query("UPDATE platforms SET code = code WHERE id = $1")
+            .bind(ctx.platform_id)
+            .execute(&mut *tx)
+            .await?;
+        let clash: Vec<(i64, Contract)> = docs_with_ids(
+            &mut tx,
+            "day <= $3 AND day_end >= $2",
+            ctx.platform_id,
+            c.start,
+            c.end,
+        )
+        .await?;
+        if let Some((id, other)) = clash.first() {
+            return Err(OpsError::Conflict {
+                what: "contract",
+                detail: format!(
+                    "the term {}–{} overlaps contract {id} ({}–{})",
+                    c.start, c.end, other.start, other.end
+                ),
+            }
+            .into());
+        }
+        let keys = Keys {
+            ref_id: None,
+            day: Some(c.start),
+            day_end: Some(c.end),
+        };
+        let mut new_id = 0;
+        let record = insert_doc(&mut tx, ctx, keys, "contract.created", |id| {
+            new_id = id;
+            Ok(c.clone())
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(Stored { id: new_id, record })
+    }
+
+    async fn contracts(&self, platform_id: i64) -> OpsResult<Vec<Stored<Contract>>> {
+        let rows = sqlx::query(
+            "SELECT id, doc FROM ops_contracts WHERE platform_id = $1 ORDER BY day, id",
+        )
+        .bind(platform_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let Json(record): Json<Contract> = r.try_get("doc")?;
+                Ok(Stored {
+                    id: r.try_get("id")?,
+                    record,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_cost(
+        &self,
+        ctx: &OpsCtx,
+        contract_id: i64,
+        cost: &CostRecord,
+    ) -> OpsResult<Stored<CostRecord>> {
+        let mut tx = self.writer.begin().await?;
+        let (contract, _) = load_doc::<Contract>(&mut tx, ctx.platform_id, contract_id).await?;
+        contract.check_cost(cost)?;
+        let keys = Keys {
+            ref_id: Some(contract_id),
+            day: Some(cost.month.first_day()?),
+            day_end: None,
+        };
+        let mut new_id = 0;
+        let record = insert_doc(&mut tx, ctx, keys, "cost.recorded", |id| {
+            new_id = id;
+            Ok(cost.clone())
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(Stored { id: new_id, record })
+    }
+
+    async fn costs(
+        &self,
+        platform_id: i64,
+        contract_id: i64,
+    ) -> OpsResult<Vec<Stored<CostRecord>>> {
+        let rows = sqlx::query(
+            "SELECT id, doc FROM ops_costs WHERE platform_id = $1 AND ref_id = $2 \
+             ORDER BY day, id",
+        )
+        .bind(platform_id)
+        .bind(contract_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let Json(record): Json<CostRecord> = r.try_get("doc")?;
+                Ok(Stored {
+                    id: r.try_get("id")?,
+                    record,
+                })
+            })
+            .collect()
     }
 }

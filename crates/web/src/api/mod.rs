@@ -65,7 +65,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Operations (issue 5): staff, attrition, assets, inspections, faults, emergencies,
 /// complaints, praise.
 fn ops_router() -> OpenApiRouter<AppState> {
-    use ops::{equipment as eq, quality as q, roster as ro, staff as st};
+    use ops::{contract as co, equipment as eq, quality as q, roster as ro, staff as st};
     OpenApiRouter::new()
         .routes(routes!(st::list_staff, st::create_staff))
         .routes(routes!(st::get_staff, st::update_staff))
@@ -116,6 +116,12 @@ fn ops_router() -> OpenApiRouter<AppState> {
         .routes(routes!(ro::check_roster))
         .routes(routes!(ro::list_trainings, ro::add_training))
         .routes(routes!(ro::count_trainings))
+        .routes(routes!(co::list_contracts, co::create_contract))
+        .routes(routes!(co::get_contract))
+        .routes(routes!(co::list_costs, co::add_cost))
+        .routes(routes!(co::budget))
+        .routes(routes!(co::get_settlement))
+        .routes(routes!(co::bill_defaults))
 }
 
 pub async fn fallback(uri: axum::http::Uri) -> ApiError {

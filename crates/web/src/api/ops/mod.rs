@@ -3,6 +3,7 @@
 //! applies them in the transaction of each change; these handlers extract, authorize (the
 //! permission is in the extractor's type), call the store and render.
 
+pub mod contract;
 pub mod equipment;
 pub mod quality;
 pub mod roster;

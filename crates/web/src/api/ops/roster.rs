@@ -450,7 +450,7 @@ pub async fn list_trainings(
 #[serde(deny_unknown_fields)]
 pub struct TrainingCountQuery {
     /// First day of the contract year; the year runs to the day before its anniversary.
-    /// Default: 1 January of this year.
+    /// Default: the start of the contract in force today, else 1 January of this year.
     year_from: Option<NaiveDate>,
 }
 
@@ -466,7 +466,16 @@ pub async fn count_trainings(
     let day = today(&state);
     let from = match q.year_from {
         Some(f) => f,
-        None => NaiveDate::from_ymd_opt(chrono::Datelike::year(&day), 1, 1).unwrap_or(day),
+        None => state
+            .store
+            .contracts(auth.platform_id())
+            .await?
+            .into_iter()
+            .find(|c| c.record.start <= day && day <= c.record.end)
+            .map(|c| c.record.start)
+            .unwrap_or_else(|| {
+                NaiveDate::from_ymd_opt(chrono::Datelike::year(&day), 1, 1).unwrap_or(day)
+            }),
     };
     let to = from
         .checked_add_months(chrono::Months::new(12))
