@@ -61,6 +61,8 @@ pub struct NewStaff {
     pub position: Position,
     pub start: NaiveDate,
     pub certified_on: Option<NaiveDate>,
+    /// Already left (an import of past staff): last day and reason.
+    pub left: Option<(NaiveDate, LeaveReason)>,
     pub details: StaffDetails,
 }
 
@@ -281,6 +283,12 @@ pub struct OpsCtx {
 pub trait OpsStore: Send + Sync {
     // ---- staff ----
     async fn create_staff(&self, ctx: &OpsCtx, new: &NewStaff) -> OpsResult<StaffRecord>;
+    /// Hires many people, all or none; an error names the index of the row at fault.
+    async fn import_staff(
+        &self,
+        ctx: &OpsCtx,
+        rows: &[NewStaff],
+    ) -> Result<Vec<StaffRecord>, (usize, OpsStoreError)>;
     async fn change_staff(
         &self,
         ctx: &OpsCtx,

@@ -58,6 +58,7 @@ fn new_staff(code: &str) -> NewStaff {
         position: Position::Agent,
         start: d(2026, 1, 1),
         certified_on: Some(d(2026, 2, 1)),
+        left: None,
         details: StaffDetails::default(),
     }
 }

@@ -1405,3 +1405,97 @@ async fn contract_costs_budget_and_settlement_for_a_sample_ratio() {
     })
     .await;
 }
+
+async fn post_csv(app: &App, token: &str, path: &str, body: &str) -> (StatusCode, Value) {
+    let resp = app
+        .http
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn get_text(app: &App, token: &str, path: &str) -> (StatusCode, String, String) {
+    let resp = app
+        .http
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, ct, resp.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn staff_and_roster_csv_round_trip_with_bom_all_or_nothing() {
+    each_backend(bj(2026, 10, 20, 10, 0), |app| async move {
+        let m = app.login("manager").await;
+        let agent = app.login("agent").await;
+        // As Excel on Chinese Windows saves it: BOM, Chinese headers, 2026/3/1 dates.
+        let good = "\u{feff}工号,姓名,岗位,入职日期,独立上机日期,离职日期,离职原因,语言,技能,身份证号,手机号\n\
+                    C01,王芳,客服代表,2026/3/1,2026/4/1,,,普通话;黎语,政策咨询,11010519491231002X,13812345678\n\
+                    C02,李明,agent,2026-01-05,2026-02-01,2026-08-31,辞职,mandarin,,,\n";
+        // One bad ID card in row 3: nothing is stored, and the error names row and column.
+        let bad = good.replace(",2026-08-31,辞职,mandarin,,,", ",2026-08-31,辞职,mandarin,,110105194912310021,");
+        let (status, e) = post_csv(&app, &m, "/api/v1/staff/import", &bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["error"]["field"], "row 3: id_card", "{e}");
+        assert_eq!(app.get(&m, "/api/v1/staff").await.1.as_array().unwrap().len(), 0);
+        // A domain refusal in a later row rolls back the earlier rows too.
+        let late = good.replace("2026-02-01,2026-08-31", "2026-02-01,2025-12-31");
+        let (status, e) = post_csv(&app, &m, "/api/v1/staff/import", &late).await;
+        assert_eq!((status, error_code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "end_before_start"), "{e}");
+        assert!(e["error"]["message"].as_str().unwrap().starts_with("row 3"), "{e}");
+        assert_eq!(app.get(&m, "/api/v1/staff").await.1.as_array().unwrap().len(), 0);
+        assert_eq!(post_csv(&app, &agent, "/api/v1/staff/import", good).await.0, StatusCode::FORBIDDEN);
+
+        let (status, r) = post_csv(&app, &m, "/api/v1/staff/import", good).await;
+        assert_eq!((status, r["imported"].as_i64()), (StatusCode::CREATED, Some(2)), "{r}");
+        let (_, list) = app.get(&m, "/api/v1/staff").await;
+        let li = list.as_array().unwrap().iter().find(|s| s["code"] == "C02").unwrap();
+        assert_eq!((li["on_staff"].as_bool(), li["employment"][0]["end"]["reason"].as_str()), (Some(false), Some("resigned")));
+
+        // Export: BOM, Chinese header, full numbers only for managers.
+        let (status, ct, text) = get_text(&app, &m, "/api/v1/staff/export.csv").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(ct.starts_with("text/csv"), "{ct}");
+        assert!(text.starts_with("\u{feff}工号,姓名,岗位"), "{text}");
+        assert!(text.contains("C01,王芳,客服代表,2026-03-01,2026-04-01,,,普通话;黎语,政策咨询,11010519491231002X,13812345678"), "{text}");
+        let (_, _, masked) = get_text(&app, &agent, "/api/v1/staff/export.csv").await;
+        assert!(masked.contains("138****5678") && !masked.contains("13812345678"), "{masked}");
+
+        // Roster: import by staff code and shift name, export back.
+        let roster = "\u{feff}日期,班次,工号,姓名\n2026-11-01,夜班,C01,王芳\n2026-11-02,night,C01,\n2026-11-02,白班,C01,\n";
+        let (status, r) = post_csv(&app, &m, "/api/v1/roster/import", roster).await;
+        assert_eq!((status, r["imported"].as_i64()), (StatusCode::CREATED, Some(3)), "{r}");
+        let (_, _, text) = get_text(&app, &agent, "/api/v1/roster/export.csv?month=2026-11").await;
+        assert_eq!(text, "\u{feff}日期,班次,工号,姓名\n2026-11-01,night,C01,王芳\n2026-11-02,day,C01,王芳\n2026-11-02,night,C01,王芳\n");
+        // Unknown code names the row; an overlap refuses the whole file.
+        let (status, e) = post_csv(&app, &m, "/api/v1/roster/import", "日期,班次,工号\n2026-11-05,夜班,ZZ9\n").await;
+        assert_eq!((status, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("row 2: code")), "{e}");
+        let (status, _) = post_csv(&app, &m, "/api/v1/roster/import", "日期,班次,工号\n2026-11-06,夜班,C01\n2026-11-01,夜班,C01\n").await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        let (_, r) = app.get(&m, "/api/v1/roster?month=2026-11").await;
+        assert_eq!(r["entries"].as_array().unwrap().len(), 3);
+        // Not CSV, not UTF-8, unknown column.
+        let (status, _) = app.post(&m, "/api/v1/roster/import", json!({})).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let resp = app.http.post(app.url("/api/v1/roster/import")).bearer_auth(&m)
+            .header("content-type", "text/csv").body(vec![0xC8u8, 0xD5, 0xC6, 0xDA, b'\n']).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, e) = post_csv(&app, &m, "/api/v1/roster/import", "日期,班次,员工\n2026-11-05,夜班,C01\n").await;
+        assert_eq!((status, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("file")), "{e}");
+    })
+    .await;
+}

@@ -524,73 +524,100 @@ async fn lock_people(
     Ok(())
 }
 
+/// Hires one person inside a transaction (see `create_staff`).
+async fn insert_staff(
+    tx: &mut Transaction<'_, Db>,
+    ctx: &OpsCtx,
+    new: &NewStaff,
+) -> OpsResult<StaffRecord> {
+    let code = new.code.trim();
+    if code.is_empty() || code.chars().count() > 32 {
+        return Err(OpsError::Invalid {
+            field: "code",
+            reason: "1 to 32 characters".into(),
+        }
+        .into());
+    }
+    check_user_link(tx, ctx.platform_id, &new.details).await?;
+    // A seeded demo position with this code and no record is taken over.
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO staff (platform_id, code, name, position, is_demo, created_at, record, \
+         version, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $6) \
+         ON CONFLICT (platform_id, code) DO UPDATE SET name = excluded.name, \
+         position = excluded.position, is_demo = excluded.is_demo, record = excluded.record, \
+         updated_at = excluded.updated_at, version = staff.version + 1 \
+         WHERE staff.record IS NULL RETURNING id",
+    )
+    .bind(ctx.platform_id)
+    .bind(code)
+    .bind(new.name.trim())
+    .bind(new.position.code())
+    .bind(false)
+    .bind(ctx.now)
+    .bind(Json(json!({})))
+    .bind(0_i64)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(id) = id else {
+        return Err(OpsError::Conflict {
+            what: "code",
+            detail: format!("staff code {code:?} is already used by another person"),
+        }
+        .into());
+    };
+    let mut staff = Staff::hire(StaffId(id), &new.name, new.position, new.start)?;
+    apply_details(&mut staff, &new.details)?;
+    if let Some(on) = new.certified_on {
+        staff.certify(on)?;
+    }
+    if let Some((last_day, reason)) = new.left {
+        staff.leave(last_day, reason)?;
+    }
+    let version: i64 = sqlx::query_scalar("SELECT version FROM staff WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    save_staff(tx, ctx, version, &staff).await?;
+    append_event(
+        tx,
+        ctx.platform_id,
+        &event(
+            AggregateRef::new("staff", id),
+            "staff.hired",
+            &ctx.actor,
+            ctx.now,
+            staff_payload(code, &staff),
+            None,
+        ),
+    )
+    .await?;
+    Ok(StaffRecord {
+        code: code.to_owned(),
+        staff,
+    })
+}
+
 #[async_trait]
 impl OpsStore for SqlStore {
     async fn create_staff(&self, ctx: &OpsCtx, new: &NewStaff) -> OpsResult<StaffRecord> {
-        let code = new.code.trim();
-        if code.is_empty() || code.chars().count() > 32 {
-            return Err(OpsError::Invalid {
-                field: "code",
-                reason: "1 to 32 characters".into(),
-            }
-            .into());
-        }
         let mut tx = self.writer.begin().await?;
-        check_user_link(&mut tx, ctx.platform_id, &new.details).await?;
-        // A seeded demo position with this code and no record is taken over.
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO staff (platform_id, code, name, position, is_demo, created_at, record, \
-             version, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $6) \
-             ON CONFLICT (platform_id, code) DO UPDATE SET name = excluded.name, \
-             position = excluded.position, is_demo = excluded.is_demo, record = excluded.record, \
-             updated_at = excluded.updated_at, version = staff.version + 1 \
-             WHERE staff.record IS NULL RETURNING id",
-        )
-        .bind(ctx.platform_id)
-        .bind(code)
-        .bind(new.name.trim())
-        .bind(new.position.code())
-        .bind(false)
-        .bind(ctx.now)
-        .bind(Json(json!({})))
-        .bind(0_i64)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(id) = id else {
-            return Err(OpsError::Conflict {
-                what: "code",
-                detail: format!("staff code {code:?} is already used by another person"),
-            }
-            .into());
-        };
-        let mut staff = Staff::hire(StaffId(id), &new.name, new.position, new.start)?;
-        apply_details(&mut staff, &new.details)?;
-        if let Some(on) = new.certified_on {
-            staff.certify(on)?;
-        }
-        let version: i64 = sqlx::query_scalar("SELECT version FROM staff WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        save_staff(&mut tx, ctx, version, &staff).await?;
-        append_event(
-            &mut tx,
-            ctx.platform_id,
-            &event(
-                AggregateRef::new("staff", id),
-                "staff.hired",
-                &ctx.actor,
-                ctx.now,
-                staff_payload(code, &staff),
-                None,
-            ),
-        )
-        .await?;
+        let r = insert_staff(&mut tx, ctx, new).await?;
         tx.commit().await?;
-        Ok(StaffRecord {
-            code: code.to_owned(),
-            staff,
-        })
+        Ok(r)
+    }
+
+    async fn import_staff(
+        &self,
+        ctx: &OpsCtx,
+        rows: &[NewStaff],
+    ) -> Result<Vec<StaffRecord>, (usize, OpsStoreError)> {
+        let mut tx = self.writer.begin().await.map_err(|e| (0, e.into()))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (i, new) in rows.iter().enumerate() {
+            out.push(insert_staff(&mut tx, ctx, new).await.map_err(|e| (i, e))?);
+        }
+        tx.commit().await.map_err(|e| (rows.len(), e.into()))?;
+        Ok(out)
     }
 
     async fn change_staff(

@@ -65,7 +65,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Operations (issue 5): staff, attrition, assets, inspections, faults, emergencies,
 /// complaints, praise.
 fn ops_router() -> OpenApiRouter<AppState> {
-    use ops::{contract as co, equipment as eq, quality as q, roster as ro, staff as st};
+    use ops::staff as st;
+    use ops::{contract as co, csv_io as io, equipment as eq, quality as q, roster as ro};
     OpenApiRouter::new()
         .routes(routes!(st::list_staff, st::create_staff))
         .routes(routes!(st::get_staff, st::update_staff))
@@ -122,6 +123,10 @@ fn ops_router() -> OpenApiRouter<AppState> {
         .routes(routes!(co::budget))
         .routes(routes!(co::get_settlement))
         .routes(routes!(co::bill_defaults))
+        .routes(routes!(io::export_staff))
+        .routes(routes!(io::import_staff))
+        .routes(routes!(io::export_roster))
+        .routes(routes!(io::import_roster))
 }
 
 pub async fn fallback(uri: axum::http::Uri) -> ApiError {

@@ -4,6 +4,7 @@
 //! permission is in the extractor's type), call the store and render.
 
 pub mod contract;
+pub mod csv_io;
 pub mod equipment;
 pub mod quality;
 pub mod roster;

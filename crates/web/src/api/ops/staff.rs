@@ -225,6 +225,7 @@ pub async fn create_staff(
         position: req.position,
         start: req.start,
         certified_on: req.certified_on,
+        left: None,
         details: req.fields.details()?,
     };
     let r = state.store.create_staff(&ctx(&auth, &state), &new).await?;
