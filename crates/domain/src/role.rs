@@ -88,6 +88,28 @@ impl Role {
             P::ForceAgentState => matches!(self, R::ShiftLeader),
             P::ViewCalls => !matches!(self, R::DepartmentHandler),
             P::HandleCalls => matches!(self, R::Agent | R::ShiftLeader | R::Manager),
+            // Operations (issue 5): the same table as `rexian_operations::access::OpsAction`
+            // (a test in rexian-web checks they agree).
+            P::ViewOperations | P::ReportFault => !matches!(self, R::DepartmentHandler),
+            P::ViewStaffPersonalData
+            | P::ManageStaff
+            | P::ManageRoster
+            | P::ManageTrainings
+            | P::ManageAssets
+            | P::ManageContract => matches!(self, R::Manager),
+            P::DecideSwap
+            | P::WorkFault
+            | P::RecordEmergency
+            | P::ReviewComplaint
+            | P::ReviewCalls => matches!(self, R::ShiftLeader | R::Manager),
+            P::RecordInspection | P::RequestSwap => {
+                matches!(self, R::Agent | R::ShiftLeader | R::Manager)
+            }
+            P::WaiveFault | P::JudgeEmergency | P::FinalizeComplaint | P::VerifyPraise => {
+                matches!(self, R::CountyOffice)
+            }
+            P::RecordQualityCase => matches!(self, R::ShiftLeader | R::Manager | R::CountyOffice),
+            P::ViewContract => matches!(self, R::Manager | R::CountyOffice),
         }
     }
 }
@@ -116,6 +138,37 @@ pub enum Permission {
     ViewCalls,
     /// Work on calls: link a call to its work order, call missed callers back.
     HandleCalls,
+    // ---- operations (issue 5) ----
+    /// Operations lists and reports: staff (masked), assets, faults, attrition...
+    ViewOperations,
+    /// Full ID card and mobile numbers of staff.
+    ViewStaffPersonalData,
+    ManageStaff,
+    ManageRoster,
+    /// Approve or reject a shift swap.
+    DecideSwap,
+    ManageTrainings,
+    ManageAssets,
+    RecordInspection,
+    ReportFault,
+    /// Acknowledge, note, restore and close a fault.
+    WorkFault,
+    WaiveFault,
+    RecordEmergency,
+    /// Judge an emergency's consequences; grant force-majeure exemption.
+    JudgeEmergency,
+    /// Receive complaints and praise.
+    RecordQualityCase,
+    /// Quality control's provisional complaint verdict.
+    ReviewComplaint,
+    /// Make a complaint verdict final or revise it.
+    FinalizeComplaint,
+    VerifyPraise,
+    ReviewCalls,
+    ManageContract,
+    ViewContract,
+    /// Ask for a shift swap (the operator's staff); the shift leader decides it.
+    RequestSwap,
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod calls;
 mod error;
 mod model;
 pub mod orders;
+pub mod operations;
 mod url;
 
 #[cfg(feature = "test-util")]
@@ -29,6 +30,7 @@ pub use model::*;
 pub use orders::{
     MatterCategory, NewOrder, OrderFilter, OrderStore, OrderUpdate, PublicOrderStatus, WorkOrder,
 };
+pub use operations::{OpsResult, OpsStore, OpsStoreError};
 pub use url::{Backend, DatabaseLocation, SqliteDurability};
 
 /// Everything rexian stores. Object-safe, so the server holds an `Arc<dyn Store>` chosen at
@@ -36,6 +38,7 @@ pub use url::{Backend, DatabaseLocation, SqliteDurability};
 #[async_trait]
 pub trait Store: OrderStore + Send + Sync + 'static {
 pub trait Store: CallStore + Send + Sync + 'static {
+pub trait Store: OpsStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// A cheap round trip, for health checks.

@@ -142,6 +142,27 @@ pub mod perm {
         ForceAgentState,
         ViewCalls,
         HandleCalls
+        ViewOperations,
+        ViewStaffPersonalData,
+        ManageStaff,
+        ManageRoster,
+        DecideSwap,
+        ManageTrainings,
+        ManageAssets,
+        RecordInspection,
+        ReportFault,
+        WorkFault,
+        WaiveFault,
+        RecordEmergency,
+        JudgeEmergency,
+        RecordQualityCase,
+        ReviewComplaint,
+        FinalizeComplaint,
+        VerifyPraise,
+        ReviewCalls,
+        ManageContract,
+        ViewContract,
+        RequestSwap,
     );
 }
 

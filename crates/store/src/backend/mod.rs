@@ -38,6 +38,9 @@ pub fn migrations_for(backend: Backend) -> Migrator {
                 3,
                 "calls",
                 include_str!("../../migrations/sqlite/0003_calls.sql"),
+                4,
+                "operations",
+                include_str!("../../migrations/sqlite/0004_operations.sql"),
             ),
         ],
         Backend::Postgres => &[
@@ -53,6 +56,9 @@ pub fn migrations_for(backend: Backend) -> Migrator {
                 3,
                 "calls",
                 include_str!("../../migrations/postgres/0003_calls.sql"),
+                4,
+                "operations",
+                include_str!("../../migrations/postgres/0004_operations.sql"),
             ),
         ],
     };

@@ -22,6 +22,10 @@ mod orders_sql;
 #[allow(clippy::duplicate_mod)]
 #[path = "calls_sql.rs"]
 mod calls_sql;
+// The operations SQL (issue 5), compiled for this backend the same way.
+#[allow(clippy::duplicate_mod)]
+#[path = "operations_sql.rs"]
+mod operations_sql;
 
 pub(crate) async fn open(url: &str) -> StoreResult<sql::SqlStore> {
     let pool = PgPoolOptions::new()

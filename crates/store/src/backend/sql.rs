@@ -47,7 +47,7 @@ pub(super) async fn append_event(
     Ok(id)
 }
 
-fn event(
+pub(super) fn event(
     aggregate: AggregateRef,
     event_type: &str,
     actor: &Actor,

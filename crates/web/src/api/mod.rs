@@ -6,6 +6,7 @@ pub mod departments;
 mod events;
 mod health;
 pub mod orders;
+pub mod ops;
 mod platform;
 mod session;
 pub mod users;
@@ -108,6 +109,74 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(calls::link_order))
         .routes(routes!(calls::list_callbacks))
         .routes(routes!(calls::record_attempt))
+        .merge(ops_router())
+}
+
+/// Operations (issue 5): staff, attrition, assets, inspections, faults, emergencies,
+/// complaints, praise.
+fn ops_router() -> OpenApiRouter<AppState> {
+    use ops::staff as st;
+    use ops::{contract as co, csv_io as io, equipment as eq, quality as q, roster as ro};
+    OpenApiRouter::new()
+        .routes(routes!(st::list_staff, st::create_staff))
+        .routes(routes!(st::get_staff, st::update_staff))
+        .routes(routes!(st::certify_staff))
+        .routes(routes!(st::leave_staff))
+        .routes(routes!(st::rehire_staff))
+        .routes(routes!(st::insurance))
+        .routes(routes!(st::get_attrition))
+        .routes(routes!(eq::list_assets, eq::create_asset))
+        .routes(routes!(eq::get_asset))
+        .routes(routes!(eq::set_asset_state))
+        .routes(routes!(eq::list_inspections, eq::record_inspection))
+        .routes(routes!(eq::missed))
+        .routes(routes!(eq::checklists))
+        .routes(routes!(eq::list_faults, eq::report_fault))
+        .routes(routes!(eq::get_fault))
+        .routes(routes!(eq::acknowledge_fault))
+        .routes(routes!(eq::note_fault))
+        .routes(routes!(eq::restore_fault))
+        .routes(routes!(eq::close_fault))
+        .routes(routes!(eq::waive_fault))
+        .routes(routes!(eq::fault_indicator))
+        .routes(routes!(q::list_emergencies, q::open_emergency))
+        .routes(routes!(q::get_emergency))
+        .routes(routes!(q::staffing_changed))
+        .routes(routes!(q::judge_emergency))
+        .routes(routes!(q::force_majeure))
+        .routes(routes!(q::emergency_indicator))
+        .routes(routes!(q::list_complaints, q::receive_complaint))
+        .routes(routes!(q::get_complaint))
+        .routes(routes!(q::review_complaint))
+        .routes(routes!(q::finalize_complaint))
+        .routes(routes!(q::revise_complaint))
+        .routes(routes!(q::complaints_tally))
+        .routes(routes!(q::list_praise, q::receive_praise))
+        .routes(routes!(q::get_praise))
+        .routes(routes!(q::verify_praise))
+        .routes(routes!(q::reject_praise))
+        .routes(routes!(q::praise_tally_handler))
+        .routes(routes!(ro::shifts))
+        .routes(routes!(ro::get_roster))
+        .routes(routes!(ro::add_entries))
+        .routes(routes!(ro::remove_entry))
+        .routes(routes!(ro::add_leave))
+        .routes(routes!(ro::request_swap))
+        .routes(routes!(ro::approve_swap))
+        .routes(routes!(ro::reject_swap))
+        .routes(routes!(ro::check_roster))
+        .routes(routes!(ro::list_trainings, ro::add_training))
+        .routes(routes!(ro::count_trainings))
+        .routes(routes!(co::list_contracts, co::create_contract))
+        .routes(routes!(co::get_contract))
+        .routes(routes!(co::list_costs, co::add_cost))
+        .routes(routes!(co::budget))
+        .routes(routes!(co::get_settlement))
+        .routes(routes!(co::bill_defaults))
+        .routes(routes!(io::export_staff))
+        .routes(routes!(io::import_staff))
+        .routes(routes!(io::export_roster))
+        .routes(routes!(io::import_roster))
 }
 
 pub async fn fallback(uri: axum::http::Uri) -> ApiError {
