@@ -64,6 +64,7 @@ enum Command {
     Calendar {
         #[command(subcommand)]
         command: calendar_cmd::CalendarCommand,
+    },
     /// Reports: `report calls` prints the call figures of a period.
     Report {
         #[command(subcommand)]

@@ -11,8 +11,8 @@ mod backend;
 pub mod calls;
 mod error;
 mod model;
-pub mod orders;
 pub mod operations;
+pub mod orders;
 mod url;
 
 #[cfg(feature = "test-util")]
@@ -27,18 +27,16 @@ pub use backend::migrations_for;
 pub use calls::{CallQuery, CallStore, Callback, NewCall, StoredCall};
 pub use error::{StoreError, StoreResult};
 pub use model::*;
+pub use operations::{OpsResult, OpsStore, OpsStoreError};
 pub use orders::{
     MatterCategory, NewOrder, OrderFilter, OrderStore, OrderUpdate, PublicOrderStatus, WorkOrder,
 };
-pub use operations::{OpsResult, OpsStore, OpsStoreError};
 pub use url::{Backend, DatabaseLocation, SqliteDurability};
 
 /// Everything rexian stores. Object-safe, so the server holds an `Arc<dyn Store>` chosen at
 /// start and the handlers compile once for both backends.
 #[async_trait]
-pub trait Store: OrderStore + Send + Sync + 'static {
-pub trait Store: CallStore + Send + Sync + 'static {
-pub trait Store: OpsStore + Send + Sync + 'static {
+pub trait Store: OrderStore + CallStore + OpsStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// A cheap round trip, for health checks.

@@ -141,7 +141,7 @@ pub mod perm {
         ChangeAgentState,
         ForceAgentState,
         ViewCalls,
-        HandleCalls
+        HandleCalls,
         ViewOperations,
         ViewStaffPersonalData,
         ManageStaff,

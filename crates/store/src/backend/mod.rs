@@ -35,9 +35,13 @@ pub fn migrations_for(backend: Backend) -> Migrator {
                 2,
                 "work_orders",
                 include_str!("../../migrations/sqlite/0002_work_orders.sql"),
+            ),
+            (
                 3,
                 "calls",
                 include_str!("../../migrations/sqlite/0003_calls.sql"),
+            ),
+            (
                 4,
                 "operations",
                 include_str!("../../migrations/sqlite/0004_operations.sql"),
@@ -53,9 +57,13 @@ pub fn migrations_for(backend: Backend) -> Migrator {
                 2,
                 "work_orders",
                 include_str!("../../migrations/postgres/0002_work_orders.sql"),
+            ),
+            (
                 3,
                 "calls",
                 include_str!("../../migrations/postgres/0003_calls.sql"),
+            ),
+            (
                 4,
                 "operations",
                 include_str!("../../migrations/postgres/0004_operations.sql"),
