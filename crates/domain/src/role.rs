@@ -81,6 +81,7 @@ impl Role {
             P::ManageDepartments => matches!(self, R::PlatformAdmin | R::Manager),
             P::ViewEvents => !matches!(self, R::DepartmentHandler),
             P::ViewCallerPhone => matches!(self, R::Agent | R::ShiftLeader | R::Manager),
+            P::ManageCalendar => matches!(self, R::PlatformAdmin),
         }
     }
 }
@@ -99,6 +100,8 @@ pub enum Permission {
     ViewEvents,
     /// See a caller's full phone number instead of the masked form.
     ViewCallerPhone,
+    /// Set a year's holiday schedule (public holidays and 调休 make-up days).
+    ManageCalendar,
 }
 
 #[cfg(test)]

@@ -136,7 +136,8 @@ pub mod perm {
         ViewUsers,
         ManageDepartments,
         ViewEvents,
-        ViewCallerPhone
+        ViewCallerPhone,
+        ManageCalendar
     );
 }
 

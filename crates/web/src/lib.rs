@@ -55,6 +55,8 @@ pub struct AppState {
     pub settings: Arc<WebSettings>,
     pub throttle: Arc<LoginThrottle>,
     pub health: HealthCache,
+    /// Each sub-platform's working-day calendar (bundled schedules + the administrator's).
+    pub calendars: api::calendar::CalendarCache,
 }
 
 impl AppState {
@@ -62,6 +64,7 @@ impl AppState {
         AppState {
             throttle: Arc::new(LoginThrottle::new(settings.throttle)),
             health: HealthCache::new(),
+            calendars: api::calendar::CalendarCache::default(),
             store,
             clock,
             settings: Arc::new(settings),

@@ -20,9 +20,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use rexian_domain::{AggregateRef, NewEvent, Permission, Phone, Role};
 use rexian_orders::{
-    Action, ActionKind, Actor as OrderActor, Calendar, DepartmentCode, MatterCategoryCode,
-    OrderNumber, OrderState, RequestKind, Source, TimeLimits, TransitionError, allowed_actions_on,
-    register, timers,
+    Action, ActionKind, Actor as OrderActor, DepartmentCode, MatterCategoryCode, OrderNumber,
+    OrderState, RequestKind, Source, TimeLimits, TransitionError, allowed_actions_on, register,
+    timers,
 };
 use rexian_store::{NewOrder, OrderFilter, OrderUpdate, StoreError, User, WorkOrder};
 use serde::{Deserialize, Serialize};
@@ -33,10 +33,11 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery, Authed, parse_json, perm};
 
-/// The calendar and time limits in force (the bundled defaults for now).
-pub fn rules() -> &'static (Calendar, TimeLimits) {
-    static RULES: OnceLock<(Calendar, TimeLimits)> = OnceLock::new();
-    RULES.get_or_init(|| (Calendar::bundled(), TimeLimits::bundled()))
+/// The time limits in force (the bundled `config/time_limits.toml` for now). The calendar
+/// is per sub-platform: see `api::calendar::calendar_for`.
+pub fn time_limits() -> &'static TimeLimits {
+    static LIMITS: OnceLock<TimeLimits> = OnceLock::new();
+    LIMITS.get_or_init(TimeLimits::bundled)
 }
 
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -974,9 +975,16 @@ async fn transition(
     }
 
     let now = state.clock.now();
-    let (calendar, limits) = rules();
-    let t = rexian_orders::apply(&order.snapshot, &action, &actor, now, calendar, limits)
-        .map_err(refused)?;
+    let calendar = super::calendar::calendar_for(&state, pid).await?;
+    let t = rexian_orders::apply(
+        &order.snapshot,
+        &action,
+        &actor,
+        now,
+        &calendar,
+        time_limits(),
+    )
+    .map_err(refused)?;
     if t.order.lead_department.is_none() {
         lead_department_id = None;
     }
