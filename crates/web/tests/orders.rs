@@ -480,8 +480,17 @@ async fn other_departments_and_other_sub_platforms_see_nothing() {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(o["caller_name"], Value::Null);
         assert_eq!(o["caller_phone"], Value::Null);
-        // The county office sees the caller, masked.
+        // The county office neither; the agent sees the caller in full.
         let (_, o) = app.get(&county, &format!("/api/v1/orders/{id}")).await;
+        assert_eq!(o["caller_phone"], Value::Null);
+        let (_, o) = app.get(&agent, &format!("/api/v1/orders/{id}")).await;
+        assert_eq!(o["caller_phone"], "13812345678");
+        assert_eq!(o["caller_name"], "王先生");
+        // On an order that is not confidential the county office sees the phone masked.
+        let plain = app.create(&agent, new_order()).await["id"]
+            .as_i64()
+            .unwrap();
+        let (_, o) = app.get(&county, &format!("/api/v1/orders/{plain}")).await;
         assert_eq!(o["caller_phone"], "138****5678");
 
         // Another department: neither see nor act, nor open the other inbox.

@@ -6,7 +6,7 @@
 //! naming the field. Visibility: a department handler sees only orders its department leads
 //! or assists (others answer 404, like another sub-platform's). The caller's phone is masked
 //! in lists and for roles without `ViewCallerPhone`; a confidential order hides the caller
-//! from department handlers altogether.
+//! altogether from those roles (department handlers, county office, administrators).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -147,7 +147,8 @@ pub struct OrderView {
     category_code: Option<String>,
     title: String,
     content: String,
-    /// Hidden (null) from department handlers when the order is confidential.
+    /// Hidden (null) when the order is confidential and the viewer's role may not see
+    /// callers' phone numbers (department handler, county office, administrator).
     caller_name: Option<String>,
     /// Masked in lists and for roles without the permission to see it; null when hidden.
     caller_phone: Option<String>,
@@ -189,7 +190,8 @@ struct Viewer<'a> {
 }
 
 fn order_view(o: &WorkOrder, v: Viewer<'_>, now: DateTime<Utc>) -> OrderView {
-    let hide_caller = o.confidential && v.user.role == Role::DepartmentHandler;
+    // 保密: only the roles that work with callers (agent, shift leader, manager) see who it is.
+    let hide_caller = o.confidential && !v.user.role.can(Permission::ViewCallerPhone);
     let phone = Phone::parse(&o.caller_phone).ok();
     let caller_phone = if hide_caller {
         None
