@@ -110,6 +110,7 @@ impl Role {
             }
             P::RecordQualityCase => matches!(self, R::ShiftLeader | R::Manager | R::CountyOffice),
             P::ViewContract => matches!(self, R::Manager | R::CountyOffice),
+            P::ManageCalendar => matches!(self, R::PlatformAdmin),
         }
     }
 }
@@ -169,6 +170,8 @@ pub enum Permission {
     ViewContract,
     /// Ask for a shift swap (the operator's staff); the shift leader decides it.
     RequestSwap,
+    /// Set a year's holiday schedule (public holidays and 调休 make-up days).
+    ManageCalendar,
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rexian_domain::{Actor, NewEvent};
+use rexian_orders::calendar::HolidaySchedule;
 use rexian_orders::{OrderSnapshot, OrderState, RequestKind, Source, SupervisionLevel};
 use serde::Serialize;
 
@@ -206,4 +207,16 @@ pub trait OrderStore: Send + Sync + 'static {
         platform_id: i64,
         code: &str,
     ) -> StoreResult<Option<MatterCategory>>;
+
+    /// Holiday schedules set by an administrator for this sub-platform, by year.
+    async fn list_holiday_schedules(&self, platform_id: i64) -> StoreResult<Vec<HolidaySchedule>>;
+
+    /// Sets (adds or replaces) one year's schedule, with a `calendar.schedule_set` event.
+    async fn put_holiday_schedule(
+        &self,
+        platform_id: i64,
+        schedule: &HolidaySchedule,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
 }

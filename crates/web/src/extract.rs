@@ -163,6 +163,7 @@ pub mod perm {
         ManageContract,
         ViewContract,
         RequestSwap,
+        ManageCalendar,
     );
 }
 

@@ -62,6 +62,8 @@ pub struct AppState {
     pub health: HealthCache,
     /// The live ACD engines (see `acd.rs`).
     pub acd: Arc<acd::LiveAcd>,
+    /// Each sub-platform's working-day calendar (bundled schedules + the administrator's).
+    pub calendars: api::calendar::CalendarCache,
 }
 
 impl AppState {
@@ -70,6 +72,7 @@ impl AppState {
             throttle: Arc::new(LoginThrottle::new(settings.throttle)),
             health: HealthCache::new(),
             acd: Arc::new(acd::LiveAcd::new(settings.acd.clone())),
+            calendars: api::calendar::CalendarCache::default(),
             store,
             clock,
             settings: Arc::new(settings),

@@ -480,8 +480,17 @@ async fn other_departments_and_other_sub_platforms_see_nothing() {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(o["caller_name"], Value::Null);
         assert_eq!(o["caller_phone"], Value::Null);
-        // The county office sees the caller, masked.
+        // The county office neither; the agent sees the caller in full.
         let (_, o) = app.get(&county, &format!("/api/v1/orders/{id}")).await;
+        assert_eq!(o["caller_phone"], Value::Null);
+        let (_, o) = app.get(&agent, &format!("/api/v1/orders/{id}")).await;
+        assert_eq!(o["caller_phone"], "13812345678");
+        assert_eq!(o["caller_name"], "王先生");
+        // On an order that is not confidential the county office sees the phone masked.
+        let plain = app.create(&agent, new_order()).await["id"]
+            .as_i64()
+            .unwrap();
+        let (_, o) = app.get(&county, &format!("/api/v1/orders/{plain}")).await;
         assert_eq!(o["caller_phone"], "138****5678");
 
         // Another department: neither see nor act, nor open the other inbox.
@@ -747,4 +756,85 @@ where
     B: std::future::Future,
 {
     tokio::join!(a, b)
+}
+
+#[tokio::test]
+async fn an_administrator_sets_a_year_and_new_deadlines_follow_it() {
+    each_backend(|app| async move {
+        let admin = app.login("admin").await;
+        let agent = app.login("agent1").await;
+        let leader = app.login("leader1").await;
+        let (status, year) = app.get(&agent, "/api/v1/calendar/2026").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(year["has_schedule"], true);
+        assert!(
+            year["holidays"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("2026-10-05"))
+        );
+        assert!(
+            year["make_up_working_days"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("2026-10-10"))
+        );
+        assert_eq!(
+            app.get(&agent, "/api/v1/calendar/2031").await.1["has_schedule"],
+            false
+        );
+
+        // A county holiday on Tuesday 2026-11-24 (an example, not a real one).
+        let mut schedule = year["schedule"].clone();
+        schedule["holiday"].as_array_mut().unwrap().push(json!({
+            "name_zh": "测试假日", "name_en": "Test holiday",
+            "first_day": "2026-11-24", "last_day": "2026-11-24",
+        }));
+        let put = |token: &str, body: Value| {
+            app.http
+                .put(app.url("/api/v1/calendar/2026"))
+                .bearer_auth(token.to_owned())
+                .json(&body)
+                .send()
+        };
+        assert_eq!(
+            put(&agent, schedule.clone()).await.unwrap().status(),
+            StatusCode::FORBIDDEN
+        );
+        let mut bad = schedule.clone();
+        bad["holiday"][0]["make_up_working_days"] = json!(["2026-11-25"]);
+        let resp = put(&admin, bad).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["field"], "holiday", "{body}");
+        let resp = put(&admin, schedule).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let body: Value = resp.json().await.unwrap();
+        assert!(
+            body["holidays"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("2026-11-24"))
+        );
+        let (_, events) = app
+            .get(&admin, "/api/v1/events?aggregate=calendar:2026")
+            .await;
+        assert_eq!(events[0]["event_type"], "calendar.schedule_set");
+
+        // Dispatched on Monday: one working day to sign now ends on Wednesday.
+        let id = app.create(&agent, new_order()).await["id"]
+            .as_i64()
+            .unwrap();
+        app.act(&agent, id, "submit", json!({})).await;
+        let o = app
+            .act(
+                &leader,
+                id,
+                "dispatch",
+                json!({ "lead_department_id": app.dept_a }),
+            )
+            .await;
+        assert_eq!(o["sign_due_at"], "2026-11-25T15:59:59.999Z");
+    })
+    .await;
 }

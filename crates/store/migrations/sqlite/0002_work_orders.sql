@@ -127,3 +127,13 @@ CREATE INDEX work_orders_state ON work_orders (platform_id, state, callback_due_
 CREATE INDEX work_orders_timer ON work_orders (next_timer_at) WHERE next_timer_at IS NOT NULL;
 CREATE INDEX work_orders_phone ON work_orders (platform_id, caller_phone);
 CREATE INDEX work_orders_created ON work_orders (platform_id, created_at);
+
+-- Holiday schedules an administrator set for a year (added to, or replacing, the bundled
+-- State Council schedules of config/holidays.toml for this sub-platform's deadlines).
+CREATE TABLE holiday_schedules (
+    platform_id INTEGER NOT NULL REFERENCES platforms(id),
+    year        INTEGER NOT NULL,
+    schedule    TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (platform_id, year)
+);

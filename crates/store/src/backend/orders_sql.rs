@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rexian_domain::{Actor, AggregateRef, NewEvent};
 use rexian_orders::{
     OrderNumber, OrderSnapshot, OrderState, RequestKind, Source, SupervisionLevel,
-    calendar::local_date,
+    calendar::{HolidaySchedule, local_date},
 };
 use serde_json::json;
 use sqlx::{QueryBuilder, Row, Transaction, types::Json};
@@ -480,6 +480,47 @@ impl OrderStore for SqlStore {
         Ok(None)
     }
 
+    async fn list_holiday_schedules(&self, platform_id: i64) -> StoreResult<Vec<HolidaySchedule>> {
+        list_holiday_schedules_impl(self, platform_id).await
+    }
+
+    async fn put_holiday_schedule(
+        &self,
+        platform_id: i64,
+        schedule: &HolidaySchedule,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "INSERT INTO holiday_schedules (platform_id, year, schedule, updated_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (platform_id, year) \
+             DO UPDATE SET schedule = excluded.schedule, updated_at = excluded.updated_at",
+        )
+        .bind(platform_id)
+        .bind(schedule.year)
+        .bind(Json(schedule))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        append_event(
+            &mut tx,
+            platform_id,
+            &NewEvent {
+                aggregate: AggregateRef::new("calendar", schedule.year),
+                event_type: "calendar.schedule_set".into(),
+                actor: actor.clone(),
+                occurred_at: now,
+                payload: serde_json::to_value(schedule)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                reason: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn list_matter_categories(&self, platform_id: i64) -> StoreResult<Vec<MatterCategory>> {
         let rows = sqlx::query(
             "SELECT code, name, parent_code, active FROM matter_categories \
@@ -506,6 +547,23 @@ impl OrderStore for SqlStore {
         .await?;
         row.as_ref().map(category_from).transpose()
     }
+}
+
+async fn list_holiday_schedules_impl(
+    store: &SqlStore,
+    platform_id: i64,
+) -> StoreResult<Vec<HolidaySchedule>> {
+    let rows =
+        sqlx::query("SELECT schedule FROM holiday_schedules WHERE platform_id = $1 ORDER BY year")
+            .bind(platform_id)
+            .fetch_all(&store.reader)
+            .await?;
+    rows.iter()
+        .map(|r| {
+            let Json(s): Json<HolidaySchedule> = r.try_get("schedule")?;
+            Ok(s)
+        })
+        .collect()
 }
 
 fn category_from(row: &DbRow) -> StoreResult<MatterCategory> {

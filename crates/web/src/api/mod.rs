@@ -1,5 +1,6 @@
 //! JSON API under /api/v1, described by the generated OpenAPI document.
 
+pub mod calendar;
 pub mod calls;
 pub mod cti;
 pub mod departments;
@@ -68,6 +69,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::department_inbox))
         .routes(routes!(orders::callback_list))
         .routes(routes!(orders::matter_categories))
+        .routes(routes!(calendar::get_year, calendar::put_year))
         .routes(routes!(orders::public_lookup))
         .routes(routes!(orders::resolve_directly))
         .routes(routes!(orders::submit_for_dispatch))

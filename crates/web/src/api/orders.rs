@@ -6,7 +6,7 @@
 //! naming the field. Visibility: a department handler sees only orders its department leads
 //! or assists (others answer 404, like another sub-platform's). The caller's phone is masked
 //! in lists and for roles without `ViewCallerPhone`; a confidential order hides the caller
-//! from department handlers altogether.
+//! altogether from those roles (department handlers, county office, administrators).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -20,9 +20,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use rexian_domain::{AggregateRef, NewEvent, Permission, Phone, Role};
 use rexian_orders::{
-    Action, ActionKind, Actor as OrderActor, Calendar, DepartmentCode, MatterCategoryCode,
-    OrderNumber, OrderState, RequestKind, Source, TimeLimits, TransitionError, allowed_actions_on,
-    register, timers,
+    Action, ActionKind, Actor as OrderActor, DepartmentCode, MatterCategoryCode, OrderNumber,
+    OrderState, RequestKind, Source, TimeLimits, TransitionError, allowed_actions_on, register,
+    timers,
 };
 use rexian_store::{NewOrder, OrderFilter, OrderUpdate, StoreError, User, WorkOrder};
 use serde::{Deserialize, Serialize};
@@ -33,10 +33,11 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery, Authed, parse_json, perm};
 
-/// The calendar and time limits in force (the bundled defaults for now).
-pub fn rules() -> &'static (Calendar, TimeLimits) {
-    static RULES: OnceLock<(Calendar, TimeLimits)> = OnceLock::new();
-    RULES.get_or_init(|| (Calendar::bundled(), TimeLimits::bundled()))
+/// The time limits in force (the bundled `config/time_limits.toml` for now). The calendar
+/// is per sub-platform: see `api::calendar::calendar_for`.
+pub fn time_limits() -> &'static TimeLimits {
+    static LIMITS: OnceLock<TimeLimits> = OnceLock::new();
+    LIMITS.get_or_init(TimeLimits::bundled)
 }
 
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -146,7 +147,8 @@ pub struct OrderView {
     category_code: Option<String>,
     title: String,
     content: String,
-    /// Hidden (null) from department handlers when the order is confidential.
+    /// Hidden (null) when the order is confidential and the viewer's role may not see
+    /// callers' phone numbers (department handler, county office, administrator).
     caller_name: Option<String>,
     /// Masked in lists and for roles without the permission to see it; null when hidden.
     caller_phone: Option<String>,
@@ -188,7 +190,8 @@ struct Viewer<'a> {
 }
 
 fn order_view(o: &WorkOrder, v: Viewer<'_>, now: DateTime<Utc>) -> OrderView {
-    let hide_caller = o.confidential && v.user.role == Role::DepartmentHandler;
+    // 保密: only the roles that work with callers (agent, shift leader, manager) see who it is.
+    let hide_caller = o.confidential && !v.user.role.can(Permission::ViewCallerPhone);
     let phone = Phone::parse(&o.caller_phone).ok();
     let caller_phone = if hide_caller {
         None
@@ -974,9 +977,16 @@ async fn transition(
     }
 
     let now = state.clock.now();
-    let (calendar, limits) = rules();
-    let t = rexian_orders::apply(&order.snapshot, &action, &actor, now, calendar, limits)
-        .map_err(refused)?;
+    let calendar = super::calendar::calendar_for(&state, pid).await?;
+    let t = rexian_orders::apply(
+        &order.snapshot,
+        &action,
+        &actor,
+        now,
+        &calendar,
+        time_limits(),
+    )
+    .map_err(refused)?;
     if t.order.lead_department.is_none() {
         lead_department_id = None;
     }
