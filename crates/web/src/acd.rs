@@ -100,7 +100,8 @@ pub fn new_call_from_record(record: &CallRecord) -> NewCall {
         outcome: record.outcome.code().to_owned(),
         overflow_reason: record.overflow_reason.map(|r| r.code().to_owned()),
         satisfaction: record.satisfaction.map(|s| s.code().to_owned()),
-        record: serde_json::to_value(record).unwrap_or_default(),
+        record: serde_json::value::to_raw_value(record)
+            .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned()),
     }
 }
 
