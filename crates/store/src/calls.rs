@@ -9,7 +9,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rexian_domain::Actor;
+use rexian_domain::{Actor, AggregateRef};
 use serde::Serialize;
 
 use crate::StoreResult;
@@ -179,6 +179,20 @@ pub trait CallStore: Send + Sync {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> StoreResult<StoredCall>;
+
+    /// Appends an event of the live ACD that changes no table (an agent signing in, going on
+    /// a break, forced by the shift leader) to the event log.
+    #[allow(clippy::too_many_arguments)]
+    async fn log_acd_event(
+        &self,
+        platform_id: i64,
+        aggregate: &AggregateRef,
+        event_type: &str,
+        payload: serde_json::Value,
+        reason: Option<&str>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
 
     /// The callback list, oldest miss first; `open_only` leaves out closed entries.
     async fn list_callbacks(&self, platform_id: i64, open_only: bool)

@@ -551,6 +551,32 @@ impl CallStore for SqlStore {
         Ok(call)
     }
 
+    async fn log_acd_event(
+        &self,
+        platform_id: i64,
+        aggregate: &AggregateRef,
+        event_type: &str,
+        payload: serde_json::Value,
+        reason: Option<&str>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
+        append(
+            &mut tx,
+            platform_id,
+            aggregate.clone(),
+            event_type,
+            actor,
+            now,
+            payload,
+            reason,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn list_callbacks(
         &self,
         platform_id: i64,
