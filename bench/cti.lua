@@ -40,7 +40,8 @@ function response(status, hdrs, body)
     return
   end
   if step == "arrive" then
-    agent = body:match('"call_offered","call":%d+,"agent":"([^"]+)"')
+    agent = body:match('"type":"call_offered","call":%d+,"agent":"([^"]+)"')
+      or body:match('"agent":"([^"]+)","attempt":%d+,"call":%d+,"type":"call_offered"')
     if agent then step = "answer" else step = "arrive" end
   elseif step == "answer" then
     step = "end"

@@ -10,13 +10,14 @@ DURATION=${DURATION:-20s}
 THREADS=${THREADS:-4}
 AGENTS=${AGENTS:-16}
 data=$(mktemp -d)
-trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+pid=""
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 export REXIAN_DATA_DIR="$data" REXIAN_LOG__LEVEL=warn REXIAN_ACD__WRAP_UP_SECONDS=0
 PW=bench-password-1
 "$BIN" seed baisha >/dev/null
 echo "$PW" | "$BIN" user add --username cti --role platform_admin --password-stdin >/dev/null
 for i in $(seq 1 "$AGENTS"); do
-  echo "$PW" | "$BIN" user add --username "b$i" --role agent --password-stdin >/dev/null
+  echo "$PW" | "$BIN" user add --username "agent$i" --role agent --password-stdin >/dev/null
 done
 "$BIN" serve --listen 127.0.0.1:$PORT </dev/null >/dev/null &
 pid=$!
@@ -27,7 +28,7 @@ login() {
     sed 's/.*"token":"\([^"]*\)".*/\1/'
 }
 for i in $(seq 1 "$AGENTS"); do
-  t=$(login "b$i")
+  t=$(login "agent$i")
   curl -sf -o /dev/null -H "authorization: Bearer $t" -H 'content-type: application/json' \
     -d '{}' http://127.0.0.1:$PORT/api/v1/cti/agents/me/sign-in
   curl -sf -o /dev/null -H "authorization: Bearer $t" -H 'content-type: application/json' \

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
@@ -18,7 +19,9 @@ use rexian_calllog::{
 };
 use rexian_domain::Actor;
 use rexian_store::{NewCall, Store};
+use serde::Serialize;
 use serde_json::json;
+use serde_json::value::RawValue;
 
 /// Exit status of an import that skipped lines (the rest was imported).
 pub const EXIT_LINES_SKIPPED: u8 = 2;
@@ -171,6 +174,34 @@ fn outcome_of(c: &ImportedCall) -> Option<(AcdOutcome, Option<OverflowReason>)> 
     })
 }
 
+/// Where an imported call came from, kept in its stored record.
+#[derive(Serialize)]
+struct Origin<'a> {
+    source: &'static str,
+    source_call_id: &'a str,
+    first_line: u64,
+    last_line: u64,
+    pbx_outcome: &'static str,
+    disposition: Option<&'a str>,
+}
+
+/// An ACD record with its origin, serialized in one pass (no JSON tree per call).
+#[derive(Serialize)]
+struct Stored<'a> {
+    #[serde(flatten)]
+    record: &'a CallRecord,
+    import: Origin<'a>,
+}
+
+#[derive(Serialize)]
+struct Unqueued<'a> {
+    import: Origin<'a>,
+}
+
+fn raw<T: Serialize>(value: &T) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value).unwrap_or_else(|_| RawValue::NULL.to_owned())
+}
+
 /// The stored form of an imported call: an ACD record (so the figures treat live and
 /// imported calls alike) with where it came from in the file. Busy and failed calls never
 /// reached a queue: stored with their own outcome and left out of the figures.
@@ -181,11 +212,14 @@ pub fn new_call_from_import(c: &ImportedCall) -> NewCall {
         .or_else(|| c.queue_name.clone())
         .unwrap_or_else(|| "unknown".into());
     let agent = c.agent_code.clone().or_else(|| c.agent_interface.clone());
-    let origin = json!({
-        "source": c.source.code(), "source_call_id": c.source_call_id,
-        "first_line": c.first_line_number, "last_line": c.last_line_number,
-        "pbx_outcome": c.outcome.code(), "disposition": c.disposition,
-    });
+    let origin = Origin {
+        source: c.source.code(),
+        source_call_id: &c.source_call_id,
+        first_line: c.first_line_number,
+        last_line: c.last_line_number,
+        pbx_outcome: c.outcome.code(),
+        disposition: c.disposition.as_deref(),
+    };
     let mapped = outcome_of(c);
     let (outcome, overflow_reason, record) = match mapped {
         Some((outcome, overflow)) => {
@@ -245,20 +279,20 @@ pub fn new_call_from_import(c: &ImportedCall) -> NewCall {
                 wrap_up_seconds: 0.0,
                 satisfaction: None,
             };
-            let mut v = serde_json::to_value(&record).unwrap_or_default();
-            if let Some(obj) = v.as_object_mut() {
-                obj.insert("import".into(), origin);
-            }
+            let stored = Stored {
+                record: &record,
+                import: origin,
+            };
             (
                 outcome.code().to_owned(),
                 overflow.map(|o| o.code().to_owned()),
-                v,
+                raw(&stored),
             )
         }
         None => (
             c.outcome.code().to_owned(),
             None,
-            json!({ "import": origin }),
+            raw(&Unqueued { import: origin }),
         ),
     };
     let answered = matches!(outcome.as_str(), "completed" | "transferred");
@@ -282,11 +316,11 @@ pub fn new_call_from_import(c: &ImportedCall) -> NewCall {
     }
 }
 
-const BATCH: usize = 1000;
+const BATCH: usize = 5000;
 const LISTED_LINES: usize = 5;
 
 pub async fn import(
-    store: &dyn Store,
+    store: Arc<dyn Store>,
     command: ImportCommand,
     actor: &Actor,
 ) -> anyhow::Result<()> {
@@ -307,7 +341,7 @@ pub async fn import(
             ..ImportOptions::default()
         },
     };
-    let platform = crate::pick_platform(store, args.platform.as_deref()).await?;
+    let platform = crate::pick_platform(store.as_ref(), args.platform.as_deref()).await?;
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("opening {}", args.file.display()))?;
     let started = std::time::Instant::now();
@@ -316,6 +350,7 @@ pub async fn import(
     let mut items = Vec::with_capacity(16);
     let mut batch: Vec<NewCall> = Vec::with_capacity(BATCH);
     let mut new_calls = 0u64;
+    let mut in_flight: Option<tokio::task::JoinHandle<rexian_store::StoreResult<u64>>> = None;
     let mut stored_calls = 0u64;
     let mut first_lines: BTreeMap<&'static str, (u64, Vec<String>)> = BTreeMap::new();
     let mut buffer = Vec::with_capacity(256);
@@ -339,10 +374,17 @@ pub async fn import(
         }
         if batch.len() >= BATCH {
             stored_calls += batch.len() as u64;
-            new_calls += store
-                .insert_calls(platform.id, &batch, actor, chrono::Utc::now())
-                .await?;
-            batch.clear();
+            // Store this batch while the next one is parsed; one batch in flight at most.
+            if let Some(previous) = in_flight.take() {
+                new_calls += previous.await??;
+            }
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            let (store, actor, platform_id) = (store.clone(), actor.clone(), platform.id);
+            in_flight = Some(tokio::spawn(async move {
+                store
+                    .insert_calls(platform_id, &full, &actor, chrono::Utc::now())
+                    .await
+            }));
         }
         if args.progress_every > 0 && line_number.is_multiple_of(args.progress_every) {
             eprintln!(
@@ -351,6 +393,9 @@ pub async fn import(
                 started.elapsed().as_secs_f64()
             );
         }
+    }
+    if let Some(previous) = in_flight.take() {
+        new_calls += previous.await??;
     }
     let summary = importer.finish(&mut items);
     for item in items.drain(..) {

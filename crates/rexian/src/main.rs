@@ -161,7 +161,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(cfg, store, &location).await
         }
         Command::Report { command } => calls::report(store.as_ref(), command).await,
-        Command::Import { command } => calls::import(store.as_ref(), command, &cli_actor()).await,
+        Command::Import { command } => calls::import(store.clone(), command, &cli_actor()).await,
         Command::Migrate => {
             println!("database {} is migrated and ready", location.describe());
             Ok(())

@@ -9,7 +9,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rexian_domain::Actor;
+use rexian_domain::{Actor, AggregateRef};
 use serde::Serialize;
 
 use crate::StoreResult;
@@ -26,7 +26,7 @@ pub const CALL_SOURCES: [&str; 4] = [
 pub const ANSWERED_OUTCOMES: [&str; 2] = ["completed", "transferred"];
 
 /// A finished call to store.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct NewCall {
     pub source: String,
     pub dedup_key: String,
@@ -45,8 +45,9 @@ pub struct NewCall {
     pub outcome: String,
     pub overflow_reason: Option<String>,
     pub satisfaction: Option<String>,
-    /// The whole record (an ACD `CallRecord` as JSON), kept as it was.
-    pub record: serde_json::Value,
+    /// The whole record (an ACD `CallRecord` as JSON), kept as it was. Already serialized,
+    /// so a large import does not build a JSON tree per call.
+    pub record: Box<serde_json::value::RawValue>,
 }
 
 /// A stored call.
@@ -137,8 +138,9 @@ pub trait CallStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<i64>>;
 
-    /// Stores many calls in one transaction, each with its `call.imported` event, skipping
-    /// dedup keys already stored. Returns how many were new. Does not feed the callback list.
+    /// Stores many calls in one transaction, skipping dedup keys already stored, with one
+    /// `calls.imported` event (aggregate `call_import:<first id>`, listing the new ids) per
+    /// chunk of up to 500. Returns how many were new. Does not feed the callback list.
     async fn insert_calls(
         &self,
         platform_id: i64,
@@ -177,6 +179,20 @@ pub trait CallStore: Send + Sync {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> StoreResult<StoredCall>;
+
+    /// Appends an event of the live ACD that changes no table (an agent signing in, going on
+    /// a break, forced by the shift leader) to the event log.
+    #[allow(clippy::too_many_arguments)]
+    async fn log_acd_event(
+        &self,
+        platform_id: i64,
+        aggregate: &AggregateRef,
+        event_type: &str,
+        payload: serde_json::Value,
+        reason: Option<&str>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
 
     /// The callback list, oldest miss first; `open_only` leaves out closed entries.
     async fn list_callbacks(&self, platform_id: i64, open_only: bool)

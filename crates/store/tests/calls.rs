@@ -50,7 +50,10 @@ fn call(key: &str, caller: &str, outcome: &str, minutes: i64) -> NewCall {
         outcome: outcome.into(),
         overflow_reason: (outcome == "overflowed").then(|| "wait_too_long".into()),
         satisfaction: None,
-        record: json!({ "provincial_call_id": key, "satisfaction": null }),
+        record: serde_json::value::to_raw_value(
+            &json!({ "provincial_call_id": key, "satisfaction": null }),
+        )
+        .unwrap(),
     }
 }
 

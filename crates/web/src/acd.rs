@@ -15,8 +15,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rexian_acd::{AcdConfig, AcdError, CallId, CallRecord, Engine, Event, Input, Output};
-use rexian_domain::{Actor, Clock};
+use rexian_acd::{
+    AcdConfig, AcdError, AgentState, CallId, CallRecord, Engine, Event, Input, Output,
+};
+use rexian_domain::{Actor, AggregateRef, Clock};
 use rexian_store::{NewCall, Store, StoreError};
 use tokio::sync::{Mutex, broadcast};
 
@@ -82,6 +84,17 @@ impl From<StoreError> for ApplyError {
     }
 }
 
+/// Agent state changes written to the event log: sign-in and sign-out, breaks, not ready
+/// (by hand or after a ring went unanswered), back to ready from those, and everything the
+/// shift leader forced. The call-driven round (ready → ringing → on call → wrap-up → ready)
+/// is in the call records already.
+fn agent_change_is_logged(from: &AgentState, to: &AgentState, forced: bool) -> bool {
+    use AgentState as S;
+    forced
+        || matches!(from, S::SignedOut | S::NotReady { .. } | S::OnBreak { .. })
+        || matches!(to, S::SignedOut | S::NotReady { .. } | S::OnBreak { .. })
+}
+
 /// The stored form of a finished call of the live engine.
 pub fn new_call_from_record(record: &CallRecord) -> NewCall {
     NewCall {
@@ -100,7 +113,8 @@ pub fn new_call_from_record(record: &CallRecord) -> NewCall {
         outcome: record.outcome.code().to_owned(),
         overflow_reason: record.overflow_reason.map(|r| r.code().to_owned()),
         satisfaction: record.satisfaction.map(|s| s.code().to_owned()),
-        record: serde_json::to_value(record).unwrap_or_default(),
+        record: serde_json::value::to_raw_value(record)
+            .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned()),
     }
 }
 
@@ -192,6 +206,26 @@ impl LiveAcd {
                             .map(drop),
                         None => Ok(()),
                     }
+                }
+                Event::AgentStateChanged {
+                    agent,
+                    from,
+                    to,
+                    forced_by,
+                } if agent_change_is_logged(from, to, forced_by.is_some()) => {
+                    store
+                        .log_acd_event(
+                            platform_id,
+                            &AggregateRef::new("agent", agent.as_str()),
+                            "agent.state_changed",
+                            serde_json::json!({
+                                "at": o.at, "from": from, "to": to, "forced_by": forced_by,
+                            }),
+                            None,
+                            actor,
+                            now,
+                        )
+                        .await
                 }
                 _ => Ok(()),
             };

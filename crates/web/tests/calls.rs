@@ -522,6 +522,17 @@ async fn a_day_of_calls_through_the_cti_api_gives_the_hand_computed_figures() {
             .iter()
             .map(|e| e["event_type"].as_str().unwrap().to_owned())
             .collect();
+        // Agent state changes outside the call round are in the event log, forced ones with
+        // the shift leader's name.
+        let (_, events) = app.get("lead", "/api/v1/events?aggregate=agent:a3").await;
+        let forced: Vec<_> = events
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["payload"]["forced_by"] == "lead")
+            .map(|e| e["payload"]["to"]["state"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(forced, ["ready", "on_break"], "{events}");
         // C1 was rated during wrap-up, so its record was stored with the rating.
         assert_eq!(types, ["call.finished", "call.order_linked"]);
         let c2_id = c2["id"].as_i64().unwrap();

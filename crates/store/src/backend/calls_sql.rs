@@ -369,22 +369,27 @@ impl CallStore for SqlStore {
                 inserted.push((id, *c));
             }
             new += inserted.len() as u64;
-            let actor_column = actor.to_column();
-            let mut q = sqlx::QueryBuilder::<Db>::new(
-                "INSERT INTO events (platform_id, aggregate_type, aggregate_id, event_type, \
-                 actor, occurred_at, payload, reason) ",
-            );
-            q.push_values(&inserted, |mut b, (id, c)| {
-                b.push_bind(platform_id)
-                    .push_bind("call")
-                    .push_bind(id.to_string())
-                    .push_bind("call.imported")
-                    .push_bind(actor_column.clone())
-                    .push_bind(now)
-                    .push_bind(Json(call_payload(c)))
-                    .push_bind(None::<String>);
-            });
-            q.build().execute(&mut *tx).await?;
+            // One event per chunk: a batch import is one change; each call's row keeps its
+            // own origin (file line numbers) in its record.
+            let first = inserted.first().map(|(id, _)| *id).unwrap_or_default();
+            let last = inserted.last().map(|(id, _)| *id).unwrap_or_default();
+            append(
+                &mut tx,
+                platform_id,
+                AggregateRef::new("call_import", first),
+                "calls.imported",
+                actor,
+                now,
+                json!({
+                    "source": chunk.first().map(|c| c.source.as_str()),
+                    "count": inserted.len(),
+                    "first_call_id": first,
+                    "last_call_id": last,
+                    "call_ids": inserted.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+                }),
+                None,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(new)
@@ -544,6 +549,32 @@ impl CallStore for SqlStore {
         tx.commit().await?;
         call.order_id = Some(order_id);
         Ok(call)
+    }
+
+    async fn log_acd_event(
+        &self,
+        platform_id: i64,
+        aggregate: &AggregateRef,
+        event_type: &str,
+        payload: serde_json::Value,
+        reason: Option<&str>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
+        append(
+            &mut tx,
+            platform_id,
+            aggregate.clone(),
+            event_type,
+            actor,
+            now,
+            payload,
+            reason,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn list_callbacks(

@@ -24,7 +24,8 @@ use rexian_acd::{
 };
 use rexian_domain::Phone;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
+use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use crate::AppState;
@@ -51,16 +52,20 @@ pub fn mask_number(n: &str) -> String {
     }
 }
 
-/// An engine output as the API and the stream show it (caller numbers masked).
-fn output_json(o: &Output) -> Value {
-    let mut v = serde_json::to_value(o).unwrap_or(Value::Null);
-    if let Event::CallFinished { record } = &o.event
-        && let Some(r) = v.pointer_mut("/event/record")
-        && let Some(obj) = r.as_object_mut()
-    {
-        obj.insert("caller".into(), json!(mask_number(&record.caller)));
-    }
-    v
+/// An engine output as the API and the stream show it (caller numbers masked), serialized
+/// once, without a JSON tree.
+fn output_json(o: &Output) -> Box<RawValue> {
+    let raw = match &o.event {
+        Event::CallFinished { record } => {
+            let mut masked = o.clone();
+            if let Event::CallFinished { record: r } = &mut masked.event {
+                r.caller = mask_number(&record.caller);
+            }
+            serde_json::value::to_raw_value(&masked)
+        }
+        _ => serde_json::value::to_raw_value(o),
+    };
+    raw.unwrap_or_else(|_| RawValue::NULL.to_owned())
 }
 
 fn engine_error(e: AcdError) -> ApiError {
@@ -100,7 +105,7 @@ pub struct CtiReply {
     /// Engine outputs of this step, timers that fell due included (offers, answers,
     /// state changes, finished records with masked numbers).
     #[schema(value_type = Vec<Object>)]
-    events: Vec<Value>,
+    events: Vec<Box<RawValue>>,
 }
 
 fn reply(call_id: Option<CallId>, outputs: &[Output]) -> CtiReply {
