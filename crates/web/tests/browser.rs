@@ -128,19 +128,26 @@ impl Driver {
         self.post(&self.s("/url"), json!({ "url": url })).await;
     }
 
+    /// The element matching `css`, waiting up to 5 s for it to appear.
     async fn element(&self, css: &str) -> String {
-        let v = self
-            .post(
-                &self.s("/element"),
-                json!({"using": "css selector", "value": css}),
-            )
-            .await;
-        v["value"]
-            .as_object()
-            .and_then(|o| o.values().next())
-            .and_then(Value::as_str)
-            .unwrap_or_else(|| panic!("no element {css}: {v}"))
-            .to_owned()
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let v = self
+                .post(
+                    &self.s("/element"),
+                    json!({"using": "css selector", "value": css}),
+                )
+                .await;
+            if let Some(id) = v["value"]
+                .as_object()
+                .and_then(|o| o.values().next())
+                .and_then(Value::as_str)
+            {
+                return id.to_owned();
+            }
+            assert!(Instant::now() < deadline, "no element {css}: {v}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     async fn type_into(&self, css: &str, text: &str) {
@@ -164,6 +171,19 @@ impl Driver {
             .as_str()
             .unwrap_or_default()
             .to_owned()
+    }
+
+    /// Waits until the browser shows `path` (a form submission navigates after the click
+    /// returns), up to 5 s, then returns what it shows.
+    async fn path_after_navigation(&self, path: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let now = self.current_path().await;
+            if now == path || Instant::now() > deadline {
+                return now;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     async fn current_path(&self) -> String {
@@ -231,7 +251,7 @@ async fn an_agent_signs_in_in_a_browser_and_sees_the_agent_home() {
 
     // Not signed in: the home page sends the browser to the sign-in page.
     driver.goto(&format!("{base}/")).await;
-    assert_eq!(driver.current_path().await, "/login");
+    assert_eq!(driver.path_after_navigation("/login").await, "/login");
 
     // A wrong password shows the error in Chinese, and keeps the username typed.
     driver.type_into("#username", "agent1").await;
@@ -241,7 +261,7 @@ async fn an_agent_signs_in_in_a_browser_and_sees_the_agent_home() {
 
     driver.type_into("#password", PASSWORD).await;
     driver.click("button[type=submit]").await;
-    assert_eq!(driver.current_path().await, "/");
+    assert_eq!(driver.path_after_navigation("/").await, "/");
     let heading = driver.text("h1").await;
     assert!(
         heading.contains("客服代表工作台") && heading.contains("Agent home"),
@@ -251,8 +271,8 @@ async fn an_agent_signs_in_in_a_browser_and_sees_the_agent_home() {
 
     // Signing out returns to the sign-in page, and home is closed again.
     driver.click("header button").await;
-    assert_eq!(driver.current_path().await, "/login");
+    assert_eq!(driver.path_after_navigation("/login").await, "/login");
     driver.goto(&format!("{base}/")).await;
-    assert_eq!(driver.current_path().await, "/login");
+    assert_eq!(driver.path_after_navigation("/login").await, "/login");
     driver.quit().await;
 }
