@@ -1499,3 +1499,37 @@ async fn staff_and_roster_csv_round_trip_with_bom_all_or_nothing() {
     })
     .await;
 }
+
+/// Every operations endpoint in the OpenAPI document: 401 without a session, 403 for a
+/// department handler (county bodies see nothing of operations).
+#[tokio::test]
+async fn every_operations_endpoint_refuses_department_handlers() {
+    let db = testing::sqlite().await;
+    let app = App::start(db, bj(2026, 10, 20, 10, 0)).await;
+    let dept = app.login("dept").await;
+    let (_, doc) = app
+        .send(reqwest::Method::GET, None, "/api/openapi.json", None)
+        .await;
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op["tags"][0] != "operations" {
+                continue;
+            }
+            let url = path.replace("{id}", "1");
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let body =
+                (m != reqwest::Method::GET && m != reqwest::Method::DELETE).then(|| json!({}));
+            let (status, _) = app.send(m.clone(), None, &url, body.clone()).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+            let (status, e) = app.send(m, Some(&dept), &url, body).await;
+            assert_eq!(
+                (status, error_code(&e)),
+                (StatusCode::FORBIDDEN, "forbidden"),
+                "{method} {path}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 60, "only {checked} operations endpoints found");
+}
