@@ -108,9 +108,12 @@ pub struct NewAssetRecord {
 
 #[derive(Debug, Clone)]
 pub enum AssetChange {
-    Rename {
-        name: String,
+    /// Edit name, location and the details of its kind (provider, circuit id...); the type
+    /// of an asset does not change.
+    Update {
+        name: Option<String>,
         location: Option<String>,
+        kind: Option<AssetKind>,
     },
     SetState {
         to: AssetState,
@@ -301,6 +304,8 @@ pub trait OpsStore: Send + Sync {
 
     // ---- assets and inspections ----
     async fn create_asset(&self, ctx: &OpsCtx, new: &NewAssetRecord) -> OpsResult<Asset>;
+    /// Creates many assets, all or none.
+    async fn create_assets(&self, ctx: &OpsCtx, new: &[NewAssetRecord]) -> OpsResult<Vec<Asset>>;
     async fn change_asset(&self, ctx: &OpsCtx, id: i64, change: &AssetChange) -> OpsResult<Asset>;
     async fn asset(&self, platform_id: i64, id: i64) -> OpsResult<Option<Asset>>;
     async fn assets(&self, platform_id: i64) -> OpsResult<Vec<Asset>>;

@@ -1533,3 +1533,67 @@ async fn every_operations_endpoint_refuses_department_handlers() {
     }
     assert!(checked >= 60, "only {checked} operations endpoints found");
 }
+
+#[tokio::test]
+async fn baisha_default_assets_once_then_lines_filled_in() {
+    each_backend(bj(2026, 10, 20, 10, 0), |app| async move {
+        let m = app.login("manager").await;
+        let leader = app.login("leader").await;
+        assert_eq!(
+            app.post(&leader, "/api/v1/assets/defaults", json!({}))
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        let list = app
+            .ok(
+                &m,
+                "/api/v1/assets/defaults",
+                json!({ "commissioned_on": "2026-10-01" }),
+                StatusCode::CREATED,
+            )
+            .await;
+        let list = list.as_array().unwrap();
+        assert_eq!(list.len(), 23, "3 lines, 10 telephones, 10 seats");
+        assert_eq!(
+            app.post(&m, "/api/v1/assets/defaults", json!({})).await.0,
+            StatusCode::CONFLICT
+        );
+        let line = list[0]["id"].as_i64().unwrap();
+        let (status, a) = app
+            .patch(
+                &m,
+                &format!("/api/v1/assets/{line}"),
+                json!({ "kind": { "type": "leased_line", "purpose": "provincial_call_centre",
+                                     "bandwidth_mbps": 10, "provider": "中国电信白沙分公司",
+                                     "circuit_id": "HN-BS-0001" }, "location": "机房" }),
+            )
+            .await;
+        assert_eq!(
+            (status, a["kind"]["circuit_id"].as_str()),
+            (StatusCode::OK, Some("HN-BS-0001")),
+            "{a}"
+        );
+        let (status, e) = app
+            .patch(
+                &m,
+                &format!("/api/v1/assets/{line}"),
+                json!({ "kind": { "type": "seat", "seat_number": 3 } }),
+            )
+            .await;
+        assert_eq!(
+            (status, e["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("kind")),
+            "{e}"
+        );
+        // Nobody inspected anything yet: every asset is missed on each day so far.
+        let (_, missed) = app
+            .get(
+                &m,
+                "/api/v1/inspections/missed?from=2026-10-19&to=2026-10-20",
+            )
+            .await;
+        assert_eq!(missed["missed"].as_array().unwrap().len(), 46);
+    })
+    .await;
+}

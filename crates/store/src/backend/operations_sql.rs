@@ -714,17 +714,21 @@ impl OpsStore for SqlStore {
     }
 
     async fn create_asset(&self, ctx: &OpsCtx, new: &NewAssetRecord) -> OpsResult<Asset> {
+        let mut list = self.create_assets(ctx, std::slice::from_ref(new)).await?;
+        list.pop()
+            .ok_or_else(|| StoreError::Corrupt("no asset created".into()).into())
+    }
+
+    async fn create_assets(&self, ctx: &OpsCtx, new: &[NewAssetRecord]) -> OpsResult<Vec<Asset>> {
         let mut tx = self.writer.begin().await?;
-        let asset = insert_doc(
-            &mut tx,
-            ctx,
-            Keys {
+        let mut out = Vec::with_capacity(new.len());
+        for new in new {
+            let keys = Keys {
                 ref_id: None,
                 day: Some(new.commissioned_on),
                 day_end: None,
-            },
-            "asset.created",
-            |id| {
+            };
+            let asset = insert_doc(&mut tx, ctx, keys, "asset.created", |id| {
                 let asset = Asset {
                     id: AssetId(id),
                     name: new.name.trim().to_owned(),
@@ -736,22 +740,44 @@ impl OpsStore for SqlStore {
                 };
                 asset.validate()?;
                 Ok(asset)
-            },
-        )
-        .await?;
+            })
+            .await?;
+            out.push(asset);
+        }
         tx.commit().await?;
-        Ok(asset)
+        Ok(out)
     }
 
     async fn change_asset(&self, ctx: &OpsCtx, id: i64, change: &AssetChange) -> OpsResult<Asset> {
         let event_type = match change {
-            AssetChange::Rename { .. } => "asset.updated",
+            AssetChange::Update { .. } => "asset.updated",
             AssetChange::SetState { .. } => "asset.state_changed",
         };
         self.change_doc::<Asset>(ctx, id, event_type, None, |a| match change {
-            AssetChange::Rename { name, location } => {
-                a.name = name.trim().to_owned();
-                a.location = location.clone().filter(|l| !l.trim().is_empty());
+            AssetChange::Update {
+                name,
+                location,
+                kind,
+            } => {
+                if let Some(n) = name {
+                    a.name = n.trim().to_owned();
+                }
+                if let Some(l) = location {
+                    a.location = Some(l.trim().to_owned()).filter(|l| !l.is_empty());
+                }
+                if let Some(k) = kind {
+                    if k.asset_type() != a.asset_type() {
+                        return Err(OpsError::Invalid {
+                            field: "kind",
+                            reason: format!(
+                                "asset {} is a {}; its type cannot change",
+                                a.id,
+                                a.asset_type()
+                            ),
+                        });
+                    }
+                    a.kind = k.clone();
+                }
                 a.validate()
             }
             AssetChange::SetState { to, on } => a.set_state(*to, *on),
