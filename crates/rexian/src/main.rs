@@ -1,6 +1,7 @@
 //! rexian: the system of a 12345 government service hotline sub-platform.
 
 mod config;
+mod ops;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -57,6 +58,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Operations: attrition, roster check, staff and roster CSV, settlement.
+    Ops {
+        #[command(subcommand)]
+        command: ops::OpsCommand,
     },
     /// Load a sub-platform's default reference data into the database.
     Seed {
@@ -214,6 +220,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
         },
+        Command::Ops { command } => ops::run(store.as_ref(), cli_actor(), command).await,
         Command::DefaultConfig | Command::Version => unreachable!("handled above"),
     }
 }
