@@ -1597,3 +1597,91 @@ async fn baisha_default_assets_once_then_lines_filled_in() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn call_reviews_on_the_sheet_give_scores_per_agent_per_month() {
+    each_backend(bj(2026, 10, 20, 10, 0), |app| async move {
+        let m = app.login("manager").await;
+        let agent = app.login("agent").await;
+        let a = hire(&app, &m, "A1", "2026-01-01", Some("2026-02-01")).await;
+        app.ok(
+            &m,
+            "/api/v1/staff",
+            json!({ "code": "SL01", "name": "班长王", "position": "shift_leader",
+                       "start": "2026-01-01", "user_id": app.users["leader"] }),
+            StatusCode::CREATED,
+        )
+        .await;
+        let leader = app.login("leader").await;
+        let full = json!({ "greeting": 10, "listening": 20, "accuracy": 30, "order_quality": 20,
+                           "attitude": 10, "efficiency": 10 });
+        let half = json!({ "greeting": 5, "listening": 10, "accuracy": 15, "order_quality": 10,
+                           "attitude": 5, "efficiency": 5 });
+        let body = |scores: &Value| {
+            json!({ "agent_staff_id": a, "subject_at": bj(2026, 10, 19, 15, 0),
+                                            "call_id": "C-1", "scores": scores })
+        };
+        assert_eq!(
+            app.post(&agent, "/api/v1/call-reviews", body(&full))
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        app.ok(
+            &leader,
+            "/api/v1/call-reviews",
+            body(&full),
+            StatusCode::CREATED,
+        )
+        .await;
+        let r = app
+            .ok(
+                &leader,
+                "/api/v1/call-reviews",
+                body(&half),
+                StatusCode::CREATED,
+            )
+            .await;
+        assert_eq!(r["scores"].as_array().unwrap().len(), 6);
+        // A missing item, a score above its maximum: 422 naming them; nothing stored.
+        let mut missing = half.clone();
+        missing.as_object_mut().unwrap().remove("attitude");
+        let (status, e) = app
+            .post(&leader, "/api/v1/call-reviews", body(&missing))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            e["error"]["message"].as_str().unwrap().contains("attitude"),
+            "{e}"
+        );
+        let mut over = half.clone();
+        over["greeting"] = json!(11);
+        let (status, e) = app.post(&leader, "/api/v1/call-reviews", body(&over)).await;
+        assert_eq!(
+            (status, e["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("scores")),
+            "{e}"
+        );
+        // The manager has no linked staff record: 422 naming the reviewer.
+        let (status, e) = app.post(&m, "/api/v1/call-reviews", body(&half)).await;
+        assert_eq!(
+            (status, e["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("reviewer")),
+            "{e}"
+        );
+
+        let (_, s) = app
+            .get(&m, "/api/v1/call-reviews/scores?month=2026-10")
+            .await;
+        assert_eq!(s.as_array().unwrap().len(), 1, "{s}");
+        assert_eq!(
+            (s[0]["agent"].as_i64(), s[0]["reviews"].as_i64()),
+            (Some(a), Some(2))
+        );
+        assert_eq!(s[0]["average_percent"], 75.0);
+        assert_eq!(s[0]["item_percent"]["greeting"], 75.0);
+        let (_, list) = app.get(&agent, "/api/v1/call-reviews?month=2026-10").await;
+        assert_eq!(list.as_array().unwrap().len(), 2);
+    })
+    .await;
+}

@@ -11,10 +11,10 @@ use rexian_operations::contract::{Contract, CostRecord};
 use rexian_operations::emergency::Emergency;
 use rexian_operations::faults::Fault;
 use rexian_operations::ids::{
-    AssetId, ComplaintId, EmergencyId, FaultId, InspectionId, PraiseId, StaffId, SwapId,
+    AssetId, ComplaintId, EmergencyId, FaultId, InspectionId, PraiseId, ReviewId, StaffId, SwapId,
     TrainingId, UserId,
 };
-use rexian_operations::quality::{Complaint, Praise};
+use rexian_operations::quality::{CallReview, Complaint, Praise, ReviewDraft, ReviewSheet};
 use rexian_operations::roster::{Leave, Roster, RosterEntry, ShiftSet, ShiftSwap, SwapStatus};
 use rexian_operations::staff::Staff;
 use rexian_operations::time::local_date;
@@ -52,6 +52,7 @@ doc! {
     Training => "ops_trainings", "training";
     Contract => "ops_contracts", "contract";
     CostRecord => "ops_costs", "cost";
+    CallReview => "ops_reviews", "review";
     Asset => "ops_assets", "asset";
     Inspection => "ops_inspections", "inspection";
     Fault => "ops_faults", "fault";
@@ -1495,5 +1496,41 @@ impl OpsStore for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn add_review(
+        &self,
+        ctx: &OpsCtx,
+        draft: &ReviewDraft,
+        sheet: &ReviewSheet,
+    ) -> OpsResult<CallReview> {
+        let mut tx = self.writer.begin().await?;
+        require_staff(&mut tx, ctx.platform_id, draft.agent, "agent").await?;
+        require_staff(&mut tx, ctx.platform_id, draft.reviewer, "reviewer").await?;
+        let keys = Keys {
+            ref_id: Some(draft.agent.0),
+            day: Some(date_of(draft.subject_at)?),
+            day_end: None,
+        };
+        let review = insert_doc(&mut tx, ctx, keys, "review.recorded", |id| {
+            let mut d = draft.clone();
+            d.id = ReviewId(id);
+            CallReview::score(d, sheet)
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(review)
+    }
+
+    async fn reviews(
+        &self,
+        platform_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> OpsResult<Vec<CallReview>> {
+        let mut conn = self.reader.acquire().await?;
+        let list: Vec<(i64, CallReview)> =
+            docs_with_ids(&mut conn, "day >= $2 AND day <= $3", platform_id, from, to).await?;
+        Ok(list.into_iter().map(|(_, r)| r).collect())
     }
 }

@@ -65,8 +65,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Operations (issue 5): staff, attrition, assets, inspections, faults, emergencies,
 /// complaints, praise.
 fn ops_router() -> OpenApiRouter<AppState> {
-    use ops::staff as st;
     use ops::{contract as co, csv_io as io, equipment as eq, quality as q, roster as ro};
+    use ops::{reviews as rv, staff as st};
     OpenApiRouter::new()
         .routes(routes!(st::list_staff, st::create_staff))
         .routes(routes!(st::get_staff, st::update_staff))
@@ -128,6 +128,9 @@ fn ops_router() -> OpenApiRouter<AppState> {
         .routes(routes!(io::import_staff))
         .routes(routes!(io::export_roster))
         .routes(routes!(io::import_roster))
+        .routes(routes!(rv::sheet))
+        .routes(routes!(rv::list_reviews, rv::add_review))
+        .routes(routes!(rv::scores))
 }
 
 pub async fn fallback(uri: axum::http::Uri) -> ApiError {

@@ -7,6 +7,7 @@ pub mod contract;
 pub mod csv_io;
 pub mod equipment;
 pub mod quality;
+pub mod reviews;
 pub mod roster;
 pub mod staff;
 
@@ -72,6 +73,27 @@ impl From<OpsStoreError> for ApiError {
             OpsStoreError::Store(s) => s.into(),
         }
     }
+}
+
+/// The caller's own staff record (a decision is made by a person, not a login).
+pub async fn own_staff<P: RequiredPermission>(
+    state: &AppState,
+    auth: &Authed<P>,
+    field: &str,
+) -> Result<rexian_operations::ids::StaffId, ApiError> {
+    state
+        .store
+        .staff_records(auth.platform_id())
+        .await?
+        .into_iter()
+        .find(|r| r.staff.user_id.map(|u| u.0) == Some(auth.user.id))
+        .map(|r| r.staff.id)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                field,
+                "your login is not linked to a staff record; a manager links it (user_id)",
+            )
+        })
 }
 
 /// 404 for a record that is not this sub-platform's.

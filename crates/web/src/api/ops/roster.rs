@@ -20,10 +20,10 @@ use rexian_store::operations::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{PeriodQuery, RULES, ctx, max_chars, today};
+use super::{PeriodQuery, RULES, ctx, max_chars, own_staff, today};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed, RequiredPermission, perm};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed, perm};
 
 #[derive(Serialize, ToSchema)]
 pub struct ShiftsView {
@@ -242,33 +242,13 @@ pub async fn request_swap(
     Ok((StatusCode::CREATED, Json(s)))
 }
 
-/// The caller's own staff record (a decision is made by a person, not a login).
-async fn own_staff<P: RequiredPermission>(
-    state: &AppState,
-    auth: &Authed<P>,
-) -> Result<StaffId, ApiError> {
-    state
-        .store
-        .staff_records(auth.platform_id())
-        .await?
-        .into_iter()
-        .find(|r| r.staff.user_id.map(|u| u.0) == Some(auth.user.id))
-        .map(|r| r.staff.id)
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "approver",
-                "your login is not linked to a staff record; a manager links it (user_id)",
-            )
-        })
-}
-
 async fn decide(
     state: &AppState,
     auth: &Authed<perm::DecideSwap>,
     id: i64,
     decision: SwapDecision,
 ) -> ApiResult<Json<ShiftSwap>> {
-    let approver = own_staff(state, auth).await?;
+    let approver = own_staff(state, auth, "approver").await?;
     let s = state
         .store
         .decide_swap(
