@@ -961,6 +961,18 @@ async fn complaint_verdict_changes_update_the_count() {
             (Some(1), Some(-2.0)),
             "{t}"
         );
+        let (_, all) = app
+            .get(&county, "/api/v1/operations/indicators?month=2026-10")
+            .await;
+        assert_eq!(
+            (
+                all["indicator5"]["severe"].as_i64(),
+                all["indicator5"]["points"].as_f64()
+            ),
+            (Some(1), Some(-2.0)),
+            "{all}"
+        );
+        assert_eq!(all["indicator6"]["period"]["from"], "2026-07-01");
         let (_, history) = app.get(&m, &format!("/api/v1/complaints/{id}")).await;
         assert_eq!(history["complaint"]["history"].as_array().unwrap().len(), 3);
 

@@ -131,6 +131,7 @@ fn ops_router() -> OpenApiRouter<AppState> {
         .routes(routes!(rv::sheet))
         .routes(routes!(rv::list_reviews, rv::add_review))
         .routes(routes!(rv::scores))
+        .routes(routes!(ops::indicators::indicators))
 }
 
 pub async fn fallback(uri: axum::http::Uri) -> ApiError {

@@ -6,6 +6,7 @@
 pub mod contract;
 pub mod csv_io;
 pub mod equipment;
+pub mod indicators;
 pub mod quality;
 pub mod reviews;
 pub mod roster;
