@@ -1209,6 +1209,12 @@ async fn a_roster_month_missing_one_night_is_flagged_on_exactly_that_night() {
         assert_eq!(night_findings.len(), 1);
         assert_eq!(night_findings[0]["severity"], "error");
 
+        // Night duty per person: 29 rostered nights shared by four, none confirmed yet.
+        let (_, nd) = app.get(&m, "/api/v1/roster/night-duty?month=2026-11").await;
+        assert_eq!(nd["sign_ins_available"], false);
+        let rostered: i64 = nd["allowances"].as_array().unwrap().iter().map(|a| a["rostered_nights"].as_i64().unwrap()).sum();
+        assert_eq!(rostered, 29, "{nd}");
+
         // Filling the night clears it.
         app.ok(&m, "/api/v1/roster/entries",
                json!({ "entries": [{ "staff_id": people[1], "date": "2026-11-17", "shift": "night" }] }),

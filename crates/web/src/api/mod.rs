@@ -116,6 +116,7 @@ fn ops_router() -> OpenApiRouter<AppState> {
         .routes(routes!(ro::approve_swap))
         .routes(routes!(ro::reject_swap))
         .routes(routes!(ro::check_roster))
+        .routes(routes!(ro::night_duty))
         .routes(routes!(ro::list_trainings, ro::add_training))
         .routes(routes!(ro::count_trainings))
         .routes(routes!(co::list_contracts, co::create_contract))

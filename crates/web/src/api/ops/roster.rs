@@ -9,10 +9,10 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use rexian_operations::ids::StaffId;
 use rexian_operations::roster::{
-    EffectiveRoster, Finding, Leave, LeaveKind, ReturnShift, RosterEntry, RosterRule, RosterRules,
-    ShiftDefinition, ShiftSwap, check,
+    EffectiveRoster, Finding, Leave, LeaveKind, NightAllowance, ReturnShift, RosterEntry,
+    RosterRule, RosterRules, ShiftDefinition, ShiftSwap, check, night_duty_allowance,
 };
-use rexian_operations::time::DateRange;
+use rexian_operations::time::{DateRange, YearMonth};
 use rexian_operations::training::{Training, TrainingCount, training_count};
 use rexian_store::operations::{
     LeaveRecord, NewSwap, NewTraining, RosterEntryRecord, SwapDecision,
@@ -356,6 +356,62 @@ pub async fn check_roster(
             .map(|f| f.date)
             .collect(),
         findings,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MonthQuery {
+    /// `YYYY-MM`; default this month.
+    month: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NightDutyView {
+    /// `YYYY-MM`.
+    month: String,
+    /// Whether seat sign-ins were available to confirm the nights actually worked. They come
+    /// from the call-handling side (ACD), which is not wired yet: until it is, every rostered
+    /// night is listed with `worked = false` and `worked_nights` is 0.
+    sign_ins_available: bool,
+    /// Per person: rostered_nights (after swaps and leave), worked_nights, each night.
+    #[schema(value_type = Vec<Object>)]
+    allowances: Vec<NightAllowance>,
+}
+
+/// Night-duty allowance counts per person for a month, from the roster (and, once
+/// available, the seat sign-ins).
+#[utoipa::path(get, path = "/api/v1/roster/night-duty", tag = "operations",
+    security(("bearer" = [])), params(MonthQuery),
+    responses((status = 200, body = NightDutyView), (status = 403, body = ErrorBody)))]
+pub async fn night_duty(
+    State(state): State<AppState>,
+    auth: Authed<perm::ViewOperations>,
+    ApiQuery(q): ApiQuery<MonthQuery>,
+) -> ApiResult<Json<NightDutyView>> {
+    let month: YearMonth = match &q.month {
+        Some(m) => m
+            .parse()
+            .map_err(|_| ApiError::invalid("month", "a month is written YYYY-MM"))?,
+        None => YearMonth::containing(today(&state)),
+    };
+    let period = month.range()?;
+    let last = period.last_day().unwrap_or(period.from);
+    let w = state
+        .store
+        .roster(auth.platform_id(), period.from, last)
+        .await?;
+    let allowances = night_duty_allowance(
+        &w.roster,
+        &RULES.roster.shifts,
+        &RULES.roster.rules,
+        &[],
+        month,
+    )?;
+    Ok(Json(NightDutyView {
+        month: month.to_string(),
+        sign_ins_available: false,
+        allowances,
     }))
 }
 
