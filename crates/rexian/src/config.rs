@@ -35,6 +35,7 @@ pub struct Config {
     pub web: WebConfig,
     pub login: LoginConfig,
     pub bootstrap: BootstrapConfig,
+    pub operations: OperationsFileConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -72,6 +73,13 @@ pub struct LoginConfig {
     pub max_failures_per_user: usize,
     pub max_failures_per_ip: usize,
     pub window_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OperationsFileConfig {
+    /// Path of the operations rules file, or "" for the built-in defaults.
+    pub rules_file: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

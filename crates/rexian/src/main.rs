@@ -130,6 +130,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         cfg.database_url = config::Secret(u.clone());
     }
     init_logging(&cfg);
+    ops::load_rules(&cfg.operations.rules_file)?;
     let location = DatabaseLocation::resolve(
         Some(cfg.database_url.0.as_str()),
         &cfg.data_dir,

@@ -79,6 +79,21 @@ pub enum OpsCommand {
     },
 }
 
+/// Loads the configured operations rules file, if any, for the server and the `ops` commands.
+pub fn load_rules(path: &str) -> anyhow::Result<()> {
+    if path.trim().is_empty() {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the operations rules file {path}"))?;
+    let rules = rexian_operations::OperationsConfig::from_toml_str(&text)
+        .map_err(|e| anyhow!("operations rules file {path}: {e}"))?;
+    if !rexian_web::api::ops::set_rules(rules) {
+        bail!("the operations rules were set twice");
+    }
+    Ok(())
+}
+
 fn api(e: ApiError) -> anyhow::Error {
     match e.field {
         Some(f) => anyhow!("{f}: {}", e.message),

@@ -72,3 +72,44 @@ fn import_check_and_export_from_the_command_line() {
     let none = rexian(d, &["ops", "settlement", "--ratio", "0.95"]);
     assert!(String::from_utf8_lossy(&none.stderr).contains("no contract"));
 }
+
+#[test]
+fn a_rules_file_replaces_the_built_in_operations_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["seed", "baisha"]);
+    let defaults = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../config/operations.toml"
+    ))
+    .unwrap();
+    let two = defaults.replace("night_staff_required = 1", "night_staff_required = 2");
+    assert_ne!(two, defaults);
+    let rules = d.join("ops.toml");
+    std::fs::write(&rules, two).unwrap();
+    let out = Command::new(BIN)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("REXIAN_DATA_DIR", d)
+        .env("REXIAN_OPERATIONS__RULES_FILE", &rules)
+        .args(["ops", "roster-check", "--month", "2020-02"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("29 nights uncovered") && text.contains("需要2人"),
+        "{text}"
+    );
+
+    std::fs::write(&rules, "[roster]\n").unwrap();
+    let out = Command::new(BIN)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("REXIAN_DATA_DIR", d)
+        .env("REXIAN_OPERATIONS__RULES_FILE", &rules)
+        .args(["ops", "roster-check"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("operations rules file"));
+}

@@ -12,7 +12,7 @@ pub mod reviews;
 pub mod roster;
 pub mod staff;
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use axum::http::StatusCode;
 use chrono::NaiveDate;
@@ -27,11 +27,31 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Authed, RequiredPermission};
 
-/// The operations rules: Baisha's defaults from `config/operations.toml`, compiled in
-/// (the file is parsed and validated by a test of `rexian-operations`).
-pub static RULES: LazyLock<OperationsConfig> = LazyLock::new(|| {
+/// The operations rules in force: those set at start from the configured file
+/// ([`set_rules`]), else Baisha's defaults from `config/operations.toml`, compiled in (the
+/// file is parsed and validated by a test of `rexian-operations`).
+pub static RULES: Rules = Rules;
+
+static DEFAULT_RULES: LazyLock<OperationsConfig> = LazyLock::new(|| {
     OperationsConfig::baisha_default().expect("the embedded operations.toml is valid")
 });
+static CONFIGURED_RULES: OnceLock<OperationsConfig> = OnceLock::new();
+
+/// Reads as the [`OperationsConfig`] in force.
+pub struct Rules;
+
+impl std::ops::Deref for Rules {
+    type Target = OperationsConfig;
+    fn deref(&self) -> &OperationsConfig {
+        CONFIGURED_RULES.get().unwrap_or(&DEFAULT_RULES)
+    }
+}
+
+/// Sets the operations rules for the life of the process, once, at start (before serving).
+/// Returns false, changing nothing, when they were set already.
+pub fn set_rules(rules: OperationsConfig) -> bool {
+    CONFIGURED_RULES.set(rules).is_ok()
+}
 
 /// Who changes what, and when, for the store.
 pub fn ctx<P: RequiredPermission>(auth: &Authed<P>, state: &AppState) -> OpsCtx {
