@@ -37,6 +37,7 @@ pub struct Config {
     pub bootstrap: BootstrapConfig,
     /// The live ACD of every sub-platform (queues, ring timeout, wrap-up, overflow).
     pub acd: rexian_acd::AcdConfig,
+    pub operations: OperationsFileConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -74,6 +75,13 @@ pub struct LoginConfig {
     pub max_failures_per_user: usize,
     pub max_failures_per_ip: usize,
     pub window_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OperationsFileConfig {
+    /// Path of the operations rules file, or "" for the built-in defaults.
+    pub rules_file: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

@@ -3,6 +3,7 @@
 mod calendar_cmd;
 mod calls;
 mod config;
+mod ops;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -75,6 +76,11 @@ enum Command {
         #[command(subcommand)]
         command: calls::ImportCommand,
     },
+    /// Operations: attrition, roster check, staff and roster CSV, settlement.
+    Ops {
+        #[command(subcommand)]
+        command: ops::OpsCommand,
+    },
     /// Load a sub-platform's default reference data into the database.
     Seed {
         /// Which defaults: `baisha` (白沙县).
@@ -145,6 +151,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         cfg.database_url = config::Secret(u.clone());
     }
     init_logging(&cfg);
+    ops::load_rules(&cfg.operations.rules_file)?;
     let location = DatabaseLocation::resolve(
         Some(cfg.database_url.0.as_str()),
         &cfg.data_dir,
@@ -237,6 +244,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
         },
+        Command::Ops { command } => ops::run(store.as_ref(), cli_actor(), command).await,
         Command::DefaultConfig | Command::Version | Command::Calendar { .. } => {
             unreachable!("handled above")
         }

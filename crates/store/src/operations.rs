@@ -16,7 +16,9 @@ use rexian_operations::contract::{Contract, CostRecord};
 use rexian_operations::emergency::{Consequences, Emergency, EmergencyKind};
 use rexian_operations::faults::{Fault, FaultCause, FaultSeverity};
 use rexian_operations::ids::{StaffId, UserId};
-use rexian_operations::quality::{Complaint, ComplaintSource, Praise, PraiseKind, Verdict};
+use rexian_operations::quality::{
+    CallReview, Complaint, ComplaintSource, Praise, PraiseKind, ReviewDraft, ReviewSheet, Verdict,
+};
 use rexian_operations::roster::{Leave, ReturnShift, Roster, RosterEntry, ShiftSet, ShiftSwap};
 use rexian_operations::staff::{
     IdCardNumber, InsurancePolicy, Language, LeaveReason, MobileNumber, Position, Staff,
@@ -108,9 +110,12 @@ pub struct NewAssetRecord {
 
 #[derive(Debug, Clone)]
 pub enum AssetChange {
-    Rename {
-        name: String,
+    /// Edit name, location and the details of its kind (provider, circuit id...); the type
+    /// of an asset does not change.
+    Update {
+        name: Option<String>,
         location: Option<String>,
+        kind: Option<AssetKind>,
     },
     SetState {
         to: AssetState,
@@ -301,6 +306,8 @@ pub trait OpsStore: Send + Sync {
 
     // ---- assets and inspections ----
     async fn create_asset(&self, ctx: &OpsCtx, new: &NewAssetRecord) -> OpsResult<Asset>;
+    /// Creates many assets, all or none.
+    async fn create_assets(&self, ctx: &OpsCtx, new: &[NewAssetRecord]) -> OpsResult<Vec<Asset>>;
     async fn change_asset(&self, ctx: &OpsCtx, id: i64, change: &AssetChange) -> OpsResult<Asset>;
     async fn asset(&self, platform_id: i64, id: i64) -> OpsResult<Option<Asset>>;
     async fn assets(&self, platform_id: i64) -> OpsResult<Vec<Asset>>;
@@ -356,6 +363,20 @@ pub trait OpsStore: Send + Sync {
     ) -> OpsResult<Praise>;
     async fn praise(&self, platform_id: i64, id: i64) -> OpsResult<Option<Praise>>;
     async fn praise_list(&self, platform_id: i64) -> OpsResult<Vec<Praise>>;
+    /// Scores a call or order on the review sheet (the draft's id is ignored).
+    async fn add_review(
+        &self,
+        ctx: &OpsCtx,
+        draft: &ReviewDraft,
+        sheet: &ReviewSheet,
+    ) -> OpsResult<CallReview>;
+    /// Reviews of calls made on local days `from` ..= `to`.
+    async fn reviews(
+        &self,
+        platform_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> OpsResult<Vec<CallReview>>;
 
     // ---- rosters and trainings ----
     /// Adds roster entries, all or none: the first that overlaps another shift of the same

@@ -250,3 +250,130 @@ async fn one_inspection_per_asset_and_day() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_roster_window_follows_swaps_to_the_shift_taken_in_return() {
+    use rexian_operations::roster::{ReturnShift, RosterEntry};
+    for_each_backend(|db| async move {
+        let s = db.store.as_ref();
+        let (baisha, other) = platforms(s).await;
+        let shifts = OperationsConfig::baisha_default().unwrap().roster.shifts;
+        let a = s
+            .create_staff(&ctx(baisha), &new_staff("A01"))
+            .await
+            .unwrap()
+            .staff
+            .id;
+        let b = s
+            .create_staff(&ctx(baisha), &new_staff("B01"))
+            .await
+            .unwrap()
+            .staff
+            .id;
+        let mut leader = new_staff("SL01");
+        leader.position = Position::ShiftLeader;
+        let leader = s
+            .create_staff(&ctx(baisha), &leader)
+            .await
+            .unwrap()
+            .staff
+            .id;
+        let entry = |staff, date, shift: &str| RosterEntry {
+            staff_id: staff,
+            date,
+            shift: shift.into(),
+        };
+        s.add_roster_entries(
+            &ctx(baisha),
+            &[
+                entry(a, d(2026, 11, 3), "night"),
+                entry(b, d(2026, 11, 20), "day"),
+            ],
+            &shifts,
+        )
+        .await
+        .unwrap();
+        let swap = s
+            .request_swap(
+                &ctx(baisha),
+                &NewSwap {
+                    date: d(2026, 11, 3),
+                    shift: "night".into(),
+                    from_staff: a,
+                    to_staff: b,
+                    in_return: Some(ReturnShift {
+                        date: d(2026, 11, 20),
+                        shift: "day".into(),
+                    }),
+                },
+                &shifts,
+            )
+            .await
+            .unwrap();
+        // Nobody decides their own swap.
+        let err = s
+            .decide_swap(&ctx(baisha), swap.id.0, a, &SwapDecision::Approve, &shifts)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                OpsStoreError::Rule(OpsError::Invalid {
+                    field: "approver",
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+        s.decide_swap(
+            &ctx(baisha),
+            swap.id.0,
+            leader,
+            &SwapDecision::Approve,
+            &shifts,
+        )
+        .await
+        .unwrap();
+        // A window around the 20th alone still sees the swap applied.
+        let w = s
+            .roster(baisha, d(2026, 11, 19), d(2026, 11, 21))
+            .await
+            .unwrap();
+        let eff = w.roster.effective();
+        let day20 = eff
+            .shifts
+            .iter()
+            .find(|x| x.date == d(2026, 11, 20))
+            .unwrap();
+        assert_eq!((day20.staff_id, day20.via_swap), (a, Some(swap.id)));
+        assert!(eff.unapplied_swaps.is_empty());
+        let w = s
+            .roster(baisha, d(2026, 11, 2), d(2026, 11, 4))
+            .await
+            .unwrap();
+        let eff = w.roster.effective();
+        let night3 = eff
+            .shifts
+            .iter()
+            .find(|x| x.date == d(2026, 11, 3))
+            .unwrap();
+        assert_eq!(night3.staff_id, b);
+        // The entry the swap uses cannot be removed; another platform sees no roster.
+        let id3 = w
+            .entries
+            .iter()
+            .find(|e| e.entry.date == d(2026, 11, 3))
+            .unwrap()
+            .id;
+        assert!(s.remove_roster_entry(&ctx(baisha), id3).await.is_err());
+        assert!(s.remove_roster_entry(&ctx(other), id3).await.is_err());
+        assert!(
+            s.roster(other, d(2026, 11, 1), d(2026, 11, 30))
+                .await
+                .unwrap()
+                .entries
+                .is_empty()
+        );
+    })
+    .await;
+}

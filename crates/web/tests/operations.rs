@@ -961,6 +961,18 @@ async fn complaint_verdict_changes_update_the_count() {
             (Some(1), Some(-2.0)),
             "{t}"
         );
+        let (_, all) = app
+            .get(&county, "/api/v1/operations/indicators?month=2026-10")
+            .await;
+        assert_eq!(
+            (
+                all["indicator5"]["severe"].as_i64(),
+                all["indicator5"]["points"].as_f64()
+            ),
+            (Some(1), Some(-2.0)),
+            "{all}"
+        );
+        assert_eq!(all["indicator6"]["period"]["from"], "2026-07-01");
         let (_, history) = app.get(&m, &format!("/api/v1/complaints/{id}")).await;
         assert_eq!(history["complaint"]["history"].as_array().unwrap().len(), 3);
 
@@ -1196,6 +1208,12 @@ async fn a_roster_month_missing_one_night_is_flagged_on_exactly_that_night() {
             .collect();
         assert_eq!(night_findings.len(), 1);
         assert_eq!(night_findings[0]["severity"], "error");
+
+        // Night duty per person: 29 rostered nights shared by four, none confirmed yet.
+        let (_, nd) = app.get(&m, "/api/v1/roster/night-duty?month=2026-11").await;
+        assert_eq!(nd["sign_ins_available"], false);
+        let rostered: i64 = nd["allowances"].as_array().unwrap().iter().map(|a| a["rostered_nights"].as_i64().unwrap()).sum();
+        assert_eq!(rostered, 29, "{nd}");
 
         // Filling the night clears it.
         app.ok(&m, "/api/v1/roster/entries",
@@ -1496,6 +1514,192 @@ async fn staff_and_roster_csv_round_trip_with_bom_all_or_nothing() {
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let (status, e) = post_csv(&app, &m, "/api/v1/roster/import", "日期,班次,员工\n2026-11-05,夜班,C01\n").await;
         assert_eq!((status, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("file")), "{e}");
+    })
+    .await;
+}
+
+/// Every operations endpoint in the OpenAPI document: 401 without a session, 403 for a
+/// department handler (county bodies see nothing of operations).
+#[tokio::test]
+async fn every_operations_endpoint_refuses_department_handlers() {
+    let db = testing::sqlite().await;
+    let app = App::start(db, bj(2026, 10, 20, 10, 0)).await;
+    let dept = app.login("dept").await;
+    let (_, doc) = app
+        .send(reqwest::Method::GET, None, "/api/openapi.json", None)
+        .await;
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op["tags"][0] != "operations" {
+                continue;
+            }
+            let url = path.replace("{id}", "1");
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let body =
+                (m != reqwest::Method::GET && m != reqwest::Method::DELETE).then(|| json!({}));
+            let (status, _) = app.send(m.clone(), None, &url, body.clone()).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+            let (status, e) = app.send(m, Some(&dept), &url, body).await;
+            assert_eq!(
+                (status, error_code(&e)),
+                (StatusCode::FORBIDDEN, "forbidden"),
+                "{method} {path}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 60, "only {checked} operations endpoints found");
+}
+
+#[tokio::test]
+async fn baisha_default_assets_once_then_lines_filled_in() {
+    each_backend(bj(2026, 10, 20, 10, 0), |app| async move {
+        let m = app.login("manager").await;
+        let leader = app.login("leader").await;
+        assert_eq!(
+            app.post(&leader, "/api/v1/assets/defaults", json!({}))
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        let list = app
+            .ok(
+                &m,
+                "/api/v1/assets/defaults",
+                json!({ "commissioned_on": "2026-10-01" }),
+                StatusCode::CREATED,
+            )
+            .await;
+        let list = list.as_array().unwrap();
+        assert_eq!(list.len(), 23, "3 lines, 10 telephones, 10 seats");
+        assert_eq!(
+            app.post(&m, "/api/v1/assets/defaults", json!({})).await.0,
+            StatusCode::CONFLICT
+        );
+        let line = list[0]["id"].as_i64().unwrap();
+        let (status, a) = app
+            .patch(
+                &m,
+                &format!("/api/v1/assets/{line}"),
+                json!({ "kind": { "type": "leased_line", "purpose": "provincial_call_centre",
+                                     "bandwidth_mbps": 10, "provider": "中国电信白沙分公司",
+                                     "circuit_id": "HN-BS-0001" }, "location": "机房" }),
+            )
+            .await;
+        assert_eq!(
+            (status, a["kind"]["circuit_id"].as_str()),
+            (StatusCode::OK, Some("HN-BS-0001")),
+            "{a}"
+        );
+        let (status, e) = app
+            .patch(
+                &m,
+                &format!("/api/v1/assets/{line}"),
+                json!({ "kind": { "type": "seat", "seat_number": 3 } }),
+            )
+            .await;
+        assert_eq!(
+            (status, e["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("kind")),
+            "{e}"
+        );
+        // Nobody inspected anything yet: every asset is missed on each day so far.
+        let (_, missed) = app
+            .get(
+                &m,
+                "/api/v1/inspections/missed?from=2026-10-19&to=2026-10-20",
+            )
+            .await;
+        assert_eq!(missed["missed"].as_array().unwrap().len(), 46);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn call_reviews_on_the_sheet_give_scores_per_agent_per_month() {
+    each_backend(bj(2026, 10, 20, 10, 0), |app| async move {
+        let m = app.login("manager").await;
+        let agent = app.login("agent").await;
+        let a = hire(&app, &m, "A1", "2026-01-01", Some("2026-02-01")).await;
+        app.ok(
+            &m,
+            "/api/v1/staff",
+            json!({ "code": "SL01", "name": "班长王", "position": "shift_leader",
+                       "start": "2026-01-01", "user_id": app.users["leader"] }),
+            StatusCode::CREATED,
+        )
+        .await;
+        let leader = app.login("leader").await;
+        let full = json!({ "greeting": 10, "listening": 20, "accuracy": 30, "order_quality": 20,
+                           "attitude": 10, "efficiency": 10 });
+        let half = json!({ "greeting": 5, "listening": 10, "accuracy": 15, "order_quality": 10,
+                           "attitude": 5, "efficiency": 5 });
+        let body = |scores: &Value| {
+            json!({ "agent_staff_id": a, "subject_at": bj(2026, 10, 19, 15, 0),
+                                            "call_id": "C-1", "scores": scores })
+        };
+        assert_eq!(
+            app.post(&agent, "/api/v1/call-reviews", body(&full))
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        app.ok(
+            &leader,
+            "/api/v1/call-reviews",
+            body(&full),
+            StatusCode::CREATED,
+        )
+        .await;
+        let r = app
+            .ok(
+                &leader,
+                "/api/v1/call-reviews",
+                body(&half),
+                StatusCode::CREATED,
+            )
+            .await;
+        assert_eq!(r["scores"].as_array().unwrap().len(), 6);
+        // A missing item, a score above its maximum: 422 naming them; nothing stored.
+        let mut missing = half.clone();
+        missing.as_object_mut().unwrap().remove("attitude");
+        let (status, e) = app
+            .post(&leader, "/api/v1/call-reviews", body(&missing))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            e["error"]["message"].as_str().unwrap().contains("attitude"),
+            "{e}"
+        );
+        let mut over = half.clone();
+        over["greeting"] = json!(11);
+        let (status, e) = app.post(&leader, "/api/v1/call-reviews", body(&over)).await;
+        assert_eq!(
+            (status, e["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("scores")),
+            "{e}"
+        );
+        // The manager has no linked staff record: 422 naming the reviewer.
+        let (status, e) = app.post(&m, "/api/v1/call-reviews", body(&half)).await;
+        assert_eq!(
+            (status, e["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("reviewer")),
+            "{e}"
+        );
+
+        let (_, s) = app
+            .get(&m, "/api/v1/call-reviews/scores?month=2026-10")
+            .await;
+        assert_eq!(s.as_array().unwrap().len(), 1, "{s}");
+        assert_eq!(
+            (s[0]["agent"].as_i64(), s[0]["reviews"].as_i64()),
+            (Some(a), Some(2))
+        );
+        assert_eq!(s[0]["average_percent"], 75.0);
+        assert_eq!(s[0]["item_percent"]["greeting"], 75.0);
+        let (_, list) = app.get(&agent, "/api/v1/call-reviews?month=2026-10").await;
+        assert_eq!(list.as_array().unwrap().len(), 2);
     })
     .await;
 }

@@ -1,6 +1,6 @@
 -- Operations (issue 5): staff records, assets and daily inspections, faults, emergencies,
--- complaints and praise, rosters (entries, leave, swaps) and trainings. Every row carries
--- platform_id.
+-- complaints, praise and call reviews, rosters (entries, leave, swaps), trainings, the
+-- contract and its costs. Every row carries platform_id.
 --
 -- Each aggregate is stored as the JSON document of its pure domain type
 -- (crates/operations), validated by the domain before every write, plus the columns that
@@ -181,3 +181,18 @@ CREATE TABLE ops_costs (
     updated_at  TEXT NOT NULL
 );
 CREATE INDEX ops_costs_contract ON ops_costs (platform_id, ref_id, day);
+
+-- Quality-control reviews of calls and orders: the agent reviewed (ref_id), on the local day
+-- of the call (day).
+CREATE TABLE ops_reviews (
+    id          INTEGER PRIMARY KEY,
+    platform_id INTEGER NOT NULL REFERENCES platforms(id),
+    ref_id      INTEGER NOT NULL REFERENCES staff(id),
+    day         TEXT NOT NULL,
+    day_end     TEXT,
+    doc         TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX ops_reviews_day ON ops_reviews (platform_id, day);

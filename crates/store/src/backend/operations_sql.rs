@@ -11,10 +11,10 @@ use rexian_operations::contract::{Contract, CostRecord};
 use rexian_operations::emergency::Emergency;
 use rexian_operations::faults::Fault;
 use rexian_operations::ids::{
-    AssetId, ComplaintId, EmergencyId, FaultId, InspectionId, PraiseId, StaffId, SwapId,
+    AssetId, ComplaintId, EmergencyId, FaultId, InspectionId, PraiseId, ReviewId, StaffId, SwapId,
     TrainingId, UserId,
 };
-use rexian_operations::quality::{Complaint, Praise};
+use rexian_operations::quality::{CallReview, Complaint, Praise, ReviewDraft, ReviewSheet};
 use rexian_operations::roster::{Leave, Roster, RosterEntry, ShiftSet, ShiftSwap, SwapStatus};
 use rexian_operations::staff::Staff;
 use rexian_operations::time::local_date;
@@ -52,6 +52,7 @@ doc! {
     Training => "ops_trainings", "training";
     Contract => "ops_contracts", "contract";
     CostRecord => "ops_costs", "cost";
+    CallReview => "ops_reviews", "review";
     Asset => "ops_assets", "asset";
     Inspection => "ops_inspections", "inspection";
     Fault => "ops_faults", "fault";
@@ -714,17 +715,21 @@ impl OpsStore for SqlStore {
     }
 
     async fn create_asset(&self, ctx: &OpsCtx, new: &NewAssetRecord) -> OpsResult<Asset> {
+        let mut list = self.create_assets(ctx, std::slice::from_ref(new)).await?;
+        list.pop()
+            .ok_or_else(|| StoreError::Corrupt("no asset created".into()).into())
+    }
+
+    async fn create_assets(&self, ctx: &OpsCtx, new: &[NewAssetRecord]) -> OpsResult<Vec<Asset>> {
         let mut tx = self.writer.begin().await?;
-        let asset = insert_doc(
-            &mut tx,
-            ctx,
-            Keys {
+        let mut out = Vec::with_capacity(new.len());
+        for new in new {
+            let keys = Keys {
                 ref_id: None,
                 day: Some(new.commissioned_on),
                 day_end: None,
-            },
-            "asset.created",
-            |id| {
+            };
+            let asset = insert_doc(&mut tx, ctx, keys, "asset.created", |id| {
                 let asset = Asset {
                     id: AssetId(id),
                     name: new.name.trim().to_owned(),
@@ -736,22 +741,44 @@ impl OpsStore for SqlStore {
                 };
                 asset.validate()?;
                 Ok(asset)
-            },
-        )
-        .await?;
+            })
+            .await?;
+            out.push(asset);
+        }
         tx.commit().await?;
-        Ok(asset)
+        Ok(out)
     }
 
     async fn change_asset(&self, ctx: &OpsCtx, id: i64, change: &AssetChange) -> OpsResult<Asset> {
         let event_type = match change {
-            AssetChange::Rename { .. } => "asset.updated",
+            AssetChange::Update { .. } => "asset.updated",
             AssetChange::SetState { .. } => "asset.state_changed",
         };
         self.change_doc::<Asset>(ctx, id, event_type, None, |a| match change {
-            AssetChange::Rename { name, location } => {
-                a.name = name.trim().to_owned();
-                a.location = location.clone().filter(|l| !l.trim().is_empty());
+            AssetChange::Update {
+                name,
+                location,
+                kind,
+            } => {
+                if let Some(n) = name {
+                    a.name = n.trim().to_owned();
+                }
+                if let Some(l) = location {
+                    a.location = Some(l.trim().to_owned()).filter(|l| !l.is_empty());
+                }
+                if let Some(k) = kind {
+                    if k.asset_type() != a.asset_type() {
+                        return Err(OpsError::Invalid {
+                            field: "kind",
+                            reason: format!(
+                                "asset {} is a {}; its type cannot change",
+                                a.id,
+                                a.asset_type()
+                            ),
+                        });
+                    }
+                    a.kind = k.clone();
+                }
                 a.validate()
             }
             AssetChange::SetState { to, on } => a.set_state(*to, *on),
@@ -1469,5 +1496,41 @@ impl OpsStore for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn add_review(
+        &self,
+        ctx: &OpsCtx,
+        draft: &ReviewDraft,
+        sheet: &ReviewSheet,
+    ) -> OpsResult<CallReview> {
+        let mut tx = self.writer.begin().await?;
+        require_staff(&mut tx, ctx.platform_id, draft.agent, "agent").await?;
+        require_staff(&mut tx, ctx.platform_id, draft.reviewer, "reviewer").await?;
+        let keys = Keys {
+            ref_id: Some(draft.agent.0),
+            day: Some(date_of(draft.subject_at)?),
+            day_end: None,
+        };
+        let review = insert_doc(&mut tx, ctx, keys, "review.recorded", |id| {
+            let mut d = draft.clone();
+            d.id = ReviewId(id);
+            CallReview::score(d, sheet)
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(review)
+    }
+
+    async fn reviews(
+        &self,
+        platform_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> OpsResult<Vec<CallReview>> {
+        let mut conn = self.reader.acquire().await?;
+        let list: Vec<(i64, CallReview)> =
+            docs_with_ids(&mut conn, "day >= $2 AND day <= $3", platform_id, from, to).await?;
+        Ok(list.into_iter().map(|(_, r)| r).collect())
     }
 }

@@ -117,8 +117,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Operations (issue 5): staff, attrition, assets, inspections, faults, emergencies,
 /// complaints, praise.
 fn ops_router() -> OpenApiRouter<AppState> {
-    use ops::staff as st;
     use ops::{contract as co, csv_io as io, equipment as eq, quality as q, roster as ro};
+    use ops::{reviews as rv, staff as st};
     OpenApiRouter::new()
         .routes(routes!(st::list_staff, st::create_staff))
         .routes(routes!(st::get_staff, st::update_staff))
@@ -128,7 +128,8 @@ fn ops_router() -> OpenApiRouter<AppState> {
         .routes(routes!(st::insurance))
         .routes(routes!(st::get_attrition))
         .routes(routes!(eq::list_assets, eq::create_asset))
-        .routes(routes!(eq::get_asset))
+        .routes(routes!(eq::create_default_assets))
+        .routes(routes!(eq::get_asset, eq::update_asset))
         .routes(routes!(eq::set_asset_state))
         .routes(routes!(eq::list_inspections, eq::record_inspection))
         .routes(routes!(eq::missed))
@@ -167,6 +168,7 @@ fn ops_router() -> OpenApiRouter<AppState> {
         .routes(routes!(ro::approve_swap))
         .routes(routes!(ro::reject_swap))
         .routes(routes!(ro::check_roster))
+        .routes(routes!(ro::night_duty))
         .routes(routes!(ro::list_trainings, ro::add_training))
         .routes(routes!(ro::count_trainings))
         .routes(routes!(co::list_contracts, co::create_contract))
@@ -179,6 +181,10 @@ fn ops_router() -> OpenApiRouter<AppState> {
         .routes(routes!(io::import_staff))
         .routes(routes!(io::export_roster))
         .routes(routes!(io::import_roster))
+        .routes(routes!(rv::sheet))
+        .routes(routes!(rv::list_reviews, rv::add_review))
+        .routes(routes!(rv::scores))
+        .routes(routes!(ops::indicators::indicators))
 }
 
 pub async fn fallback(uri: axum::http::Uri) -> ApiError {

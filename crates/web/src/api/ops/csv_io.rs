@@ -12,7 +12,8 @@ use rexian_domain::Permission;
 use rexian_operations::ids::StaffId;
 use rexian_operations::roster::RosterEntry;
 use rexian_operations::staff::{IdCardNumber, Language, LeaveReason, MobileNumber, Position};
-use rexian_store::operations::{NewStaff, RosterEntryRecord, StaffDetails};
+use rexian_operations::time::DateRange;
+use rexian_store::operations::{NewStaff, RosterEntryRecord, StaffDetails, StaffRecord};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -21,7 +22,7 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, Authed, perm};
 
-const BOM: &str = "\u{feff}";
+pub const BOM: &str = "\u{feff}";
 
 /// Staff columns: (code, Chinese header).
 const STAFF_COLUMNS: [(&str, &str); 11] = [
@@ -229,6 +230,11 @@ pub async fn export_staff(
 ) -> ApiResult<Response> {
     let full = auth.user.role.can(Permission::ViewStaffPersonalData);
     let records = state.store.staff_records(auth.platform_id()).await?;
+    Ok(csv_response("staff.csv", staff_csv(&records, full)?))
+}
+
+/// Staff records as CSV text (without the BOM); ID card and mobile in full when `full`.
+pub fn staff_csv(records: &[StaffRecord], full: bool) -> Result<String, ApiError> {
     let rows = records
         .iter()
         .map(|r| {
@@ -276,7 +282,7 @@ pub async fn export_staff(
         })
         .collect();
     let header: Vec<&str> = STAFF_COLUMNS.iter().map(|c| c.1).collect();
-    Ok(csv_response("staff.csv", write_rows(&header, rows)?))
+    write_rows(&header, rows)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -299,11 +305,33 @@ pub async fn import_staff(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Imported>)> {
     let text = csv_text(&headers, &body)?;
-    let rows = read_rows(
-        &text,
-        &STAFF_COLUMNS,
-        &["code", "name", "position", "start"],
-    )?;
+    let (news, lines) = parse_staff_csv(&text)?;
+    let stored = state
+        .store
+        .import_staff(&ctx(&auth, &state), &news)
+        .await
+        .map_err(|(i, e)| {
+            let mut err: ApiError = e.into();
+            let line = lines.get(i).copied().unwrap_or(0);
+            err.message = format!("row {line}: {}", err.message);
+            err.field = Some(format!(
+                "row {line}{}",
+                err.field.map(|f| format!(": {f}")).unwrap_or_default()
+            ));
+            err
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Imported {
+            imported: stored.len(),
+        }),
+    ))
+}
+
+/// Parses a staff CSV (the export's columns; BOM already removed) into new staff records,
+/// with the file line of each.
+pub fn parse_staff_csv(text: &str) -> Result<(Vec<NewStaff>, Vec<usize>), ApiError> {
+    let rows = read_rows(text, &STAFF_COLUMNS, &["code", "name", "position", "start"])?;
     let mut news = Vec::with_capacity(rows.len());
     let mut lines = Vec::with_capacity(rows.len());
     for (line, row) in &rows {
@@ -373,26 +401,7 @@ pub async fn import_staff(
         });
         lines.push(line);
     }
-    let stored = state
-        .store
-        .import_staff(&ctx(&auth, &state), &news)
-        .await
-        .map_err(|(i, e)| {
-            let mut err: ApiError = e.into();
-            let line = lines.get(i).copied().unwrap_or(0);
-            err.message = format!("row {line}: {}", err.message);
-            err.field = Some(format!(
-                "row {line}{}",
-                err.field.map(|f| format!(": {f}")).unwrap_or_default()
-            ));
-            err
-        })?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Imported {
-            imported: stored.len(),
-        }),
-    ))
+    Ok((news, lines))
 }
 
 /// The planned roster of a period as CSV (UTF-8 with BOM): date, shift, staff code, name.
@@ -412,9 +421,20 @@ pub async fn export_roster(
         .roster(auth.platform_id(), period.from, last)
         .await?;
     let people = state.store.staff_records(auth.platform_id()).await?;
+    Ok(csv_response(
+        "roster.csv",
+        roster_csv(&w.entries, &people, period)?,
+    ))
+}
+
+/// The roster entries of `period` as CSV text (without the BOM), by day and shift.
+pub fn roster_csv(
+    entries: &[RosterEntryRecord],
+    people: &[StaffRecord],
+    period: DateRange,
+) -> Result<String, ApiError> {
     let shift_order = |code: &str| RULES.roster.shifts.0.iter().position(|s| s.code == code);
-    let mut entries: Vec<&RosterEntryRecord> = w
-        .entries
+    let mut entries: Vec<&RosterEntryRecord> = entries
         .iter()
         .filter(|e| period.contains(e.entry.date))
         .collect();
@@ -432,7 +452,7 @@ pub async fn export_roster(
         })
         .collect();
     let header: Vec<&str> = ROSTER_COLUMNS.iter().map(|c| c.1).collect();
-    Ok(csv_response("roster.csv", write_rows(&header, rows)?))
+    write_rows(&header, rows)
 }
 
 /// Imports roster entries from CSV (managers): date, shift (code or Chinese name), staff
@@ -449,8 +469,23 @@ pub async fn import_roster(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Imported>)> {
     let text = csv_text(&headers, &body)?;
-    let rows = read_rows(&text, &ROSTER_COLUMNS, &["date", "shift", "code"])?;
     let people = state.store.staff_records(auth.platform_id()).await?;
+    let entries = parse_roster_csv(&text, &people)?;
+    let added = state
+        .store
+        .add_roster_entries(&ctx(&auth, &state), &entries, &RULES.roster.shifts)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Imported {
+            imported: added.len(),
+        }),
+    ))
+}
+
+/// Parses a roster CSV (date, shift, staff code) into entries, staff found by code.
+pub fn parse_roster_csv(text: &str, people: &[StaffRecord]) -> Result<Vec<RosterEntry>, ApiError> {
+    let rows = read_rows(text, &ROSTER_COLUMNS, &["date", "shift", "code"])?;
     let mut entries = Vec::with_capacity(rows.len());
     for (line, row) in &rows {
         let line = *line;
@@ -475,14 +510,5 @@ pub async fn import_roster(
             shift: shift.code.clone(),
         });
     }
-    let added = state
-        .store
-        .add_roster_entries(&ctx(&auth, &state), &entries, &RULES.roster.shifts)
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Imported {
-            imported: added.len(),
-        }),
-    ))
+    Ok(entries)
 }

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use rexian_operations::assets::{
     Asset, AssetKind, AssetState, Checklist, Inspection, ItemResult, MissedInspection,
-    missed_inspections,
+    baisha_default_assets, missed_inspections,
 };
 use rexian_operations::faults::{
     CauseCategory, Fault, FaultCause, FaultSeverity, Indicator8Report, indicator8,
@@ -69,6 +69,46 @@ pub async fn create_asset(
     Ok((StatusCode::CREATED, Json(asset)))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssetDefaults {
+    /// In service from this day; default today.
+    commissioned_on: Option<NaiveDate>,
+}
+
+/// Adds Baisha's contracted equipment in one go (managers): the 3 leased lines, 10
+/// telephones and 10 seats, with placeholder provider and circuit ids to fill in. Only for a
+/// sub-platform without assets (409 otherwise).
+#[utoipa::path(post, path = "/api/v1/assets/defaults", tag = "operations",
+    security(("bearer" = [])), request_body = AssetDefaults,
+    responses((status = 201, body = [Object]), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn create_default_assets(
+    State(state): State<AppState>,
+    auth: Authed<perm::ManageAssets>,
+    ApiJson(req): ApiJson<AssetDefaults>,
+) -> ApiResult<(StatusCode, Json<Vec<Asset>>)> {
+    let existing = state.store.assets(auth.platform_id()).await?;
+    if !existing.is_empty() {
+        return Err(ApiError::conflict(format!(
+            "this sub-platform has {} assets already; add more one by one",
+            existing.len()
+        )));
+    }
+    let day = req.commissioned_on.unwrap_or_else(|| today(&state));
+    let new: Vec<NewAssetRecord> = baisha_default_assets()
+        .into_iter()
+        .map(|a| NewAssetRecord {
+            name: a.name,
+            kind: a.kind,
+            commissioned_on: day,
+            location: None,
+        })
+        .collect();
+    let assets = state.store.create_assets(&ctx(&auth, &state), &new).await?;
+    Ok((StatusCode::CREATED, Json(assets)))
+}
+
 /// One asset.
 #[utoipa::path(get, path = "/api/v1/assets/{id}", tag = "operations", security(("bearer" = [])),
     params(("id" = i64, Path)),
@@ -82,6 +122,47 @@ pub async fn get_asset(
         state.store.asset(auth.platform_id(), id).await?,
         "asset",
     )?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAsset {
+    name: Option<String>,
+    /// Empty to clear.
+    location: Option<String>,
+    /// The kind's details, of the same `type` (e.g. a leased line's provider and circuit_id).
+    #[schema(value_type = Option<Object>)]
+    kind: Option<AssetKind>,
+}
+
+/// Edits an asset (managers).
+#[utoipa::path(patch, path = "/api/v1/assets/{id}", tag = "operations",
+    security(("bearer" = [])), params(("id" = i64, Path)), request_body = UpdateAsset,
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn update_asset(
+    State(state): State<AppState>,
+    auth: Authed<perm::ManageAssets>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<UpdateAsset>,
+) -> ApiResult<Json<Asset>> {
+    if let Some(n) = &req.name {
+        max_chars("name", n, 100)?;
+    }
+    if let Some(l) = &req.location {
+        max_chars("location", l, 100)?;
+    }
+    let change = AssetChange::Update {
+        name: req.name,
+        location: req.location,
+        kind: req.kind,
+    };
+    Ok(Json(
+        state
+            .store
+            .change_asset(&ctx(&auth, &state), id, &change)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -6,11 +6,13 @@
 pub mod contract;
 pub mod csv_io;
 pub mod equipment;
+pub mod indicators;
 pub mod quality;
+pub mod reviews;
 pub mod roster;
 pub mod staff;
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use axum::http::StatusCode;
 use chrono::NaiveDate;
@@ -25,11 +27,31 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Authed, RequiredPermission};
 
-/// The operations rules: Baisha's defaults from `config/operations.toml`, compiled in
-/// (the file is parsed and validated by a test of `rexian-operations`).
-pub static RULES: LazyLock<OperationsConfig> = LazyLock::new(|| {
+/// The operations rules in force: those set at start from the configured file
+/// ([`set_rules`]), else Baisha's defaults from `config/operations.toml`, compiled in (the
+/// file is parsed and validated by a test of `rexian-operations`).
+pub static RULES: Rules = Rules;
+
+static DEFAULT_RULES: LazyLock<OperationsConfig> = LazyLock::new(|| {
     OperationsConfig::baisha_default().expect("the embedded operations.toml is valid")
 });
+static CONFIGURED_RULES: OnceLock<OperationsConfig> = OnceLock::new();
+
+/// Reads as the [`OperationsConfig`] in force.
+pub struct Rules;
+
+impl std::ops::Deref for Rules {
+    type Target = OperationsConfig;
+    fn deref(&self) -> &OperationsConfig {
+        CONFIGURED_RULES.get().unwrap_or(&DEFAULT_RULES)
+    }
+}
+
+/// Sets the operations rules for the life of the process, once, at start (before serving).
+/// Returns false, changing nothing, when they were set already.
+pub fn set_rules(rules: OperationsConfig) -> bool {
+    CONFIGURED_RULES.set(rules).is_ok()
+}
 
 /// Who changes what, and when, for the store.
 pub fn ctx<P: RequiredPermission>(auth: &Authed<P>, state: &AppState) -> OpsCtx {
@@ -72,6 +94,27 @@ impl From<OpsStoreError> for ApiError {
             OpsStoreError::Store(s) => s.into(),
         }
     }
+}
+
+/// The caller's own staff record (a decision is made by a person, not a login).
+pub async fn own_staff<P: RequiredPermission>(
+    state: &AppState,
+    auth: &Authed<P>,
+    field: &str,
+) -> Result<rexian_operations::ids::StaffId, ApiError> {
+    state
+        .store
+        .staff_records(auth.platform_id())
+        .await?
+        .into_iter()
+        .find(|r| r.staff.user_id.map(|u| u.0) == Some(auth.user.id))
+        .map(|r| r.staff.id)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                field,
+                "your login is not linked to a staff record; a manager links it (user_id)",
+            )
+        })
 }
 
 /// 404 for a record that is not this sub-platform's.

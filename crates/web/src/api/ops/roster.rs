@@ -9,10 +9,10 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use rexian_operations::ids::StaffId;
 use rexian_operations::roster::{
-    EffectiveRoster, Finding, Leave, LeaveKind, ReturnShift, RosterEntry, RosterRule, RosterRules,
-    ShiftDefinition, ShiftSwap, check,
+    EffectiveRoster, Finding, Leave, LeaveKind, NightAllowance, ReturnShift, RosterEntry,
+    RosterRule, RosterRules, ShiftDefinition, ShiftSwap, check, night_duty_allowance,
 };
-use rexian_operations::time::DateRange;
+use rexian_operations::time::{DateRange, YearMonth};
 use rexian_operations::training::{Training, TrainingCount, training_count};
 use rexian_store::operations::{
     LeaveRecord, NewSwap, NewTraining, RosterEntryRecord, SwapDecision,
@@ -20,10 +20,10 @@ use rexian_store::operations::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{PeriodQuery, RULES, ctx, max_chars, today};
+use super::{PeriodQuery, RULES, ctx, max_chars, own_staff, today};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed, RequiredPermission, perm};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed, perm};
 
 #[derive(Serialize, ToSchema)]
 pub struct ShiftsView {
@@ -242,33 +242,13 @@ pub async fn request_swap(
     Ok((StatusCode::CREATED, Json(s)))
 }
 
-/// The caller's own staff record (a decision is made by a person, not a login).
-async fn own_staff<P: RequiredPermission>(
-    state: &AppState,
-    auth: &Authed<P>,
-) -> Result<StaffId, ApiError> {
-    state
-        .store
-        .staff_records(auth.platform_id())
-        .await?
-        .into_iter()
-        .find(|r| r.staff.user_id.map(|u| u.0) == Some(auth.user.id))
-        .map(|r| r.staff.id)
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "approver",
-                "your login is not linked to a staff record; a manager links it (user_id)",
-            )
-        })
-}
-
 async fn decide(
     state: &AppState,
     auth: &Authed<perm::DecideSwap>,
     id: i64,
     decision: SwapDecision,
 ) -> ApiResult<Json<ShiftSwap>> {
-    let approver = own_staff(state, auth).await?;
+    let approver = own_staff(state, auth, "approver").await?;
     let s = state
         .store
         .decide_swap(
@@ -376,6 +356,62 @@ pub async fn check_roster(
             .map(|f| f.date)
             .collect(),
         findings,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MonthQuery {
+    /// `YYYY-MM`; default this month.
+    month: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NightDutyView {
+    /// `YYYY-MM`.
+    month: String,
+    /// Whether seat sign-ins were available to confirm the nights actually worked. They come
+    /// from the call-handling side (ACD), which is not wired yet: until it is, every rostered
+    /// night is listed with `worked = false` and `worked_nights` is 0.
+    sign_ins_available: bool,
+    /// Per person: rostered_nights (after swaps and leave), worked_nights, each night.
+    #[schema(value_type = Vec<Object>)]
+    allowances: Vec<NightAllowance>,
+}
+
+/// Night-duty allowance counts per person for a month, from the roster (and, once
+/// available, the seat sign-ins).
+#[utoipa::path(get, path = "/api/v1/roster/night-duty", tag = "operations",
+    security(("bearer" = [])), params(MonthQuery),
+    responses((status = 200, body = NightDutyView), (status = 403, body = ErrorBody)))]
+pub async fn night_duty(
+    State(state): State<AppState>,
+    auth: Authed<perm::ViewOperations>,
+    ApiQuery(q): ApiQuery<MonthQuery>,
+) -> ApiResult<Json<NightDutyView>> {
+    let month: YearMonth = match &q.month {
+        Some(m) => m
+            .parse()
+            .map_err(|_| ApiError::invalid("month", "a month is written YYYY-MM"))?,
+        None => YearMonth::containing(today(&state)),
+    };
+    let period = month.range()?;
+    let last = period.last_day().unwrap_or(period.from);
+    let w = state
+        .store
+        .roster(auth.platform_id(), period.from, last)
+        .await?;
+    let allowances = night_duty_allowance(
+        &w.roster,
+        &RULES.roster.shifts,
+        &RULES.roster.rules,
+        &[],
+        month,
+    )?;
+    Ok(Json(NightDutyView {
+        month: month.to_string(),
+        sign_ins_available: false,
+        allowances,
     }))
 }
 

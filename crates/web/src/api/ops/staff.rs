@@ -388,7 +388,7 @@ pub struct AttritionQuery {
     half: Option<String>,
 }
 
-fn parse_half(s: &str) -> Result<HalfYear, ApiError> {
+pub fn parse_half(s: &str) -> Result<HalfYear, ApiError> {
     let bad = || ApiError::invalid("half", format!("`{s}` is not a half year like 2026H2"));
     let upper = s.trim().to_ascii_uppercase();
     let (y, h) = upper.split_once('H').ok_or_else(bad)?;

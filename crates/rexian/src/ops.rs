@@ -1,0 +1,320 @@
+//! `rexian ops ...`: operations from the command line (issue 5): live attrition, the roster
+//! check, CSV import and export of staff and rosters, the settlement for a payment ratio.
+//! The same rules and the same store methods as the API; changes are recorded with the
+//! command-line actor.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, anyhow, bail};
+use clap::Subcommand;
+use rexian_domain::Actor;
+use rexian_operations::attrition::{attrition, attrition_live};
+use rexian_operations::contract::settlement;
+use rexian_operations::ids::UserId;
+use rexian_operations::roster::{RosterRule, check};
+use rexian_operations::time::{HalfYear, YearMonth, local_date};
+use rexian_store::Store;
+use rexian_store::operations::OpsCtx;
+use rexian_web::api::ops::{RULES, csv_io, staff::parse_half};
+use rexian_web::error::ApiError;
+
+#[derive(Subcommand)]
+pub enum OpsCommand {
+    /// Half-year staff attrition (indicator 6), live while the half year runs.
+    Attrition {
+        /// `2026H1` or `2026H2` [default: the current half year]
+        #[arg(long)]
+        half: Option<String>,
+        #[arg(long)]
+        platform: Option<String>,
+    },
+    /// Check a month's roster: uncovered nights and broken rules.
+    RosterCheck {
+        /// `YYYY-MM` [default: this month]
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long)]
+        platform: Option<String>,
+    },
+    /// Import staff records from a CSV file (all rows or none).
+    ImportStaff {
+        file: PathBuf,
+        #[arg(long)]
+        platform: Option<String>,
+    },
+    /// Import roster entries from a CSV file (all rows or none).
+    ImportRoster {
+        file: PathBuf,
+        #[arg(long)]
+        platform: Option<String>,
+    },
+    /// Export staff records as CSV (UTF-8 with BOM); ID card and mobile masked unless asked.
+    ExportStaff {
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Include full ID card and mobile numbers.
+        #[arg(long)]
+        with_personal_data: bool,
+        #[arg(long)]
+        platform: Option<String>,
+    },
+    /// Export a month's roster as CSV (UTF-8 with BOM).
+    ExportRoster {
+        /// `YYYY-MM` [default: this month]
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        platform: Option<String>,
+    },
+    /// The final payment due for a payment ratio, under the contract in force.
+    Settlement {
+        /// 0 to 1, e.g. 0.95
+        #[arg(long)]
+        ratio: f64,
+        #[arg(long)]
+        platform: Option<String>,
+    },
+}
+
+/// Loads the configured operations rules file, if any, for the server and the `ops` commands.
+pub fn load_rules(path: &str) -> anyhow::Result<()> {
+    if path.trim().is_empty() {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the operations rules file {path}"))?;
+    let rules = rexian_operations::OperationsConfig::from_toml_str(&text)
+        .map_err(|e| anyhow!("operations rules file {path}: {e}"))?;
+    if !rexian_web::api::ops::set_rules(rules) {
+        bail!("the operations rules were set twice");
+    }
+    Ok(())
+}
+
+fn api(e: ApiError) -> anyhow::Error {
+    match e.field {
+        Some(f) => anyhow!("{f}: {}", e.message),
+        None => anyhow!("{}", e.message),
+    }
+}
+
+fn today() -> chrono::NaiveDate {
+    let now = chrono::Utc::now();
+    local_date(now).unwrap_or_else(|| now.date_naive())
+}
+
+fn month_or_now(month: Option<&str>) -> anyhow::Result<YearMonth> {
+    match month {
+        Some(m) => m.parse().map_err(|e| anyhow!("--month: {e}")),
+        None => Ok(YearMonth::containing(today())),
+    }
+}
+
+fn write_out(out: Option<PathBuf>, text: &str) -> anyhow::Result<()> {
+    let body = format!("{}{text}", csv_io::BOM);
+    match out {
+        Some(path) => {
+            std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))
+        }
+        None => {
+            print!("{body}");
+            Ok(())
+        }
+    }
+}
+
+fn read_csv(path: &PathBuf) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        anyhow!(
+            "{} is not UTF-8; in Excel save it as \"CSV UTF-8 (逗号分隔)\"",
+            path.display()
+        )
+    })?;
+    Ok(text.strip_prefix(csv_io::BOM).unwrap_or(&text).to_owned())
+}
+
+pub async fn run(store: &dyn Store, actor: Actor, cmd: OpsCommand) -> anyhow::Result<()> {
+    let platform = |code: &Option<String>| {
+        let code = code.clone();
+        async move { crate::pick_platform(store, code.as_deref()).await }
+    };
+    let ctx = |platform_id: i64| OpsCtx {
+        platform_id,
+        actor: actor.clone(),
+        // 0: no login; the event's actor names the command-line user.
+        user: UserId(0),
+        now: chrono::Utc::now(),
+    };
+    match cmd {
+        OpsCommand::Attrition { half, platform: p } => {
+            let p = platform(&p).await?;
+            let day = today();
+            let half = match half {
+                Some(h) => parse_half(&h).map_err(api)?,
+                None => HalfYear::containing(day),
+            };
+            let period = half.range()?;
+            if day < period.from {
+                bail!("the half year starts on {}, after today", period.from);
+            }
+            let staff: Vec<_> = store
+                .staff_records(p.id)
+                .await?
+                .into_iter()
+                .map(|r| r.staff)
+                .collect();
+            let r = if period.contains(day) {
+                attrition_live(&staff, period, day, &RULES.attrition)?
+            } else {
+                attrition(&staff, period, &RULES.attrition)?
+            };
+            println!(
+                "{} attrition {}: {} leavers / headcount {} (start {}, end {}) = {}{}",
+                p.name,
+                r.period,
+                r.leavers,
+                r.headcount,
+                r.headcount_start,
+                r.headcount_end,
+                r.rate_percent()
+                    .map_or("no headcount".to_owned(), |x| format!("{x:.1} %")),
+                r.as_of
+                    .map_or(String::new(), |d| format!(" (live, as of {d})")),
+            );
+            for d in &r.departures {
+                println!(
+                    "  {} {} {} {} {}",
+                    d.last_day,
+                    d.name,
+                    d.position.label_zh(),
+                    d.reason.label_zh(),
+                    d.status.label_zh()
+                );
+            }
+            Ok(())
+        }
+        OpsCommand::RosterCheck { month, platform: p } => {
+            let p = platform(&p).await?;
+            let period = month_or_now(month.as_deref())?.range()?;
+            let last = period.last_day().unwrap_or(period.from);
+            let from = period
+                .from
+                .checked_sub_days(chrono::Days::new(7))
+                .unwrap_or(period.from);
+            let w = store
+                .roster(p.id, from, last.succ_opt().unwrap_or(last))
+                .await?;
+            let staff: Vec<_> = store
+                .staff_records(p.id)
+                .await?
+                .into_iter()
+                .map(|r| r.staff)
+                .collect();
+            let findings = check(
+                &w.roster,
+                &RULES.roster.shifts,
+                &RULES.roster.rules,
+                &staff,
+                period,
+            )?;
+            let uncovered = findings
+                .iter()
+                .filter(|f| f.rule == RosterRule::NightUncovered)
+                .count();
+            println!(
+                "{} roster {period}: {} findings, {uncovered} nights uncovered",
+                p.name,
+                findings.len()
+            );
+            for f in &findings {
+                println!(
+                    "  {} {} {} {}{}",
+                    f.date,
+                    f.severity.label_zh(),
+                    f.rule.label_zh(),
+                    f.detail,
+                    f.staff_id
+                        .map_or(String::new(), |s| format!(" (staff {s})"))
+                );
+            }
+            Ok(())
+        }
+        OpsCommand::ImportStaff { file, platform: p } => {
+            let p = platform(&p).await?;
+            let text = read_csv(&file)?;
+            let (rows, lines) = csv_io::parse_staff_csv(&text).map_err(api)?;
+            let stored = store
+                .import_staff(&ctx(p.id), &rows)
+                .await
+                .map_err(|(i, e)| anyhow!("row {}: {e}", lines.get(i).copied().unwrap_or(0)))?;
+            println!("imported {} staff records into {}", stored.len(), p.name);
+            Ok(())
+        }
+        OpsCommand::ImportRoster { file, platform: p } => {
+            let p = platform(&p).await?;
+            let text = read_csv(&file)?;
+            let people = store.staff_records(p.id).await?;
+            let entries = csv_io::parse_roster_csv(&text, &people).map_err(api)?;
+            let added = store
+                .add_roster_entries(&ctx(p.id), &entries, &RULES.roster.shifts)
+                .await?;
+            println!("imported {} roster entries into {}", added.len(), p.name);
+            Ok(())
+        }
+        OpsCommand::ExportStaff {
+            out,
+            with_personal_data,
+            platform: p,
+        } => {
+            let p = platform(&p).await?;
+            let records = store.staff_records(p.id).await?;
+            write_out(
+                out,
+                &csv_io::staff_csv(&records, with_personal_data).map_err(api)?,
+            )
+        }
+        OpsCommand::ExportRoster {
+            month,
+            out,
+            platform: p,
+        } => {
+            let p = platform(&p).await?;
+            let period = month_or_now(month.as_deref())?.range()?;
+            let last = period.last_day().unwrap_or(period.from);
+            let w = store.roster(p.id, period.from, last).await?;
+            let people = store.staff_records(p.id).await?;
+            write_out(
+                out,
+                &csv_io::roster_csv(&w.entries, &people, period).map_err(api)?,
+            )
+        }
+        OpsCommand::Settlement { ratio, platform: p } => {
+            let p = platform(&p).await?;
+            let day = today();
+            let contracts = store.contracts(p.id).await?;
+            let c = contracts
+                .iter()
+                .find(|c| c.record.start <= day && day <= c.record.end)
+                .or(contracts.last())
+                .with_context(|| format!("{} has no contract recorded", p.name))?;
+            let s = settlement(&c.record, ratio)?;
+            println!(
+                "contract {} ({}–{}): total {} yuan, final payment {} yuan ({} bp); ratio {} → due {} yuan, withheld {} yuan",
+                c.id,
+                c.record.start,
+                c.record.end,
+                s.total_amount,
+                s.final_payment_base,
+                s.final_payment_share_bp,
+                s.payment_ratio,
+                s.final_payment_due,
+                s.withheld
+            );
+            Ok(())
+        }
+    }
+}
