@@ -108,7 +108,12 @@ async fn acknowledged_writes_survive_sigkill(db_url: Option<String>) {
             }
         }));
     }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Kill once a good number of writes were acknowledged (or after 20 s on a slow machine),
+    // while the writers are still busy.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while acked.lock().unwrap().len() < 30 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let mut child = server.child;
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
