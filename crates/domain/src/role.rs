@@ -111,6 +111,8 @@ impl Role {
             P::RecordQualityCase => matches!(self, R::ShiftLeader | R::Manager | R::CountyOffice),
             P::ViewContract => matches!(self, R::Manager | R::CountyOffice),
             P::ManageCalendar => matches!(self, R::PlatformAdmin),
+            P::RelateOrders => matches!(self, R::Agent | R::ShiftLeader),
+            P::AttachToOrders => matches!(self, R::Agent | R::ShiftLeader | R::DepartmentHandler),
         }
     }
 }
@@ -172,6 +174,10 @@ pub enum Permission {
     RequestSwap,
     /// Set a year's holiday schedule (public holidays and 调休 make-up days).
     ManageCalendar,
+    /// Relate two orders (关联工单).
+    RelateOrders,
+    /// Record an attachment's metadata on an order the user may see.
+    AttachToOrders,
 }
 
 #[cfg(test)]

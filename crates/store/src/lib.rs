@@ -29,7 +29,8 @@ pub use error::{StoreError, StoreResult};
 pub use model::*;
 pub use operations::{OpsResult, OpsStore, OpsStoreError};
 pub use orders::{
-    MatterCategory, NewOrder, OrderFilter, OrderStore, OrderUpdate, PublicOrderStatus, WorkOrder,
+    Attachment, MatterCategory, NewAttachment, NewOrder, OrderFilter, OrderStore, OrderUpdate,
+    PublicOrderStatus, WorkOrder,
 };
 pub use url::{Backend, DatabaseLocation, SqliteDurability};
 

@@ -128,11 +128,61 @@ pub struct PublicOrderStatus {
     pub public_reply: Option<String>,
 }
 
+/// Metadata of a file attached to an order (the file itself is kept elsewhere).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attachment {
+    pub id: i64,
+    pub order_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// Hex SHA-256 of the file, when the uploader gave it.
+    pub sha256: Option<String>,
+    /// Who recorded it (the actor column form, e.g. `user:12:li.ming`).
+    pub uploaded_by: String,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// An attachment to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: Option<String>,
+}
+
 /// The most orders one list call returns.
 pub const MAX_ORDER_PAGE: i64 = 200;
 
 #[async_trait]
 pub trait OrderStore: Send + Sync + 'static {
+    /// Relates two orders of the sub-platform (关联工单), in both directions, with an
+    /// `order.related` event on each. Relating them again changes nothing and returns false.
+    async fn relate_orders(
+        &self,
+        platform_id: i64,
+        order_id: i64,
+        related_order_id: i64,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// The orders related to one order, oldest relation first.
+    async fn related_orders(&self, platform_id: i64, order_id: i64) -> StoreResult<Vec<WorkOrder>>;
+
+    /// Records an attachment's metadata with an `order.attachment_added` event.
+    async fn add_attachment(
+        &self,
+        platform_id: i64,
+        order_id: i64,
+        new: &NewAttachment,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Attachment>;
+
+    async fn attachments(&self, platform_id: i64, order_id: i64) -> StoreResult<Vec<Attachment>>;
+
     /// Registers an order with the next number of the (Beijing) day and its
     /// `order.registered` event. Returns the order and whether it was created now (false:
     /// the idempotency key was seen before, and the first order is returned unchanged).

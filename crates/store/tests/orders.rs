@@ -9,7 +9,8 @@ use rexian_orders::{
 };
 use rexian_store::testing::{self, TestDb};
 use rexian_store::{
-    NewDepartment, NewOrder, NewPlatform, OrderFilter, OrderUpdate, PlatformSeed, Store, StoreError,
+    NewAttachment, NewDepartment, NewOrder, NewPlatform, OrderFilter, OrderUpdate, PlatformSeed,
+    Store, StoreError,
 };
 use serde_json::json;
 
@@ -291,6 +292,114 @@ async fn an_update_writes_snapshot_columns_and_events_or_nothing() {
                 .await
                 .unwrap()
                 .is_none()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn related_orders_and_attachments_stay_in_their_sub_platform() {
+    for_each_backend(|db| async move {
+        let s = db.store.as_ref();
+        let a = s
+            .seed_platform(&seed("a", "BS"), &cli(), t0())
+            .await
+            .unwrap()
+            .id;
+        let b = s
+            .seed_platform(&seed("b", "QZ"), &cli(), t0())
+            .await
+            .unwrap()
+            .id;
+        let (o1, _) = s
+            .create_order(a, &new_order(t0(), None), &cli(), t0())
+            .await
+            .unwrap();
+        let (o2, _) = s
+            .create_order(a, &new_order(t0(), None), &cli(), t0())
+            .await
+            .unwrap();
+        let (ob, _) = s
+            .create_order(b, &new_order(t0(), None), &cli(), t0())
+            .await
+            .unwrap();
+
+        assert!(
+            s.relate_orders(a, o1.id, o2.id, &cli(), t0())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.relate_orders(a, o2.id, o1.id, &cli(), t0())
+                .await
+                .unwrap(),
+            "already related"
+        );
+        let of_o1: Vec<_> = s
+            .related_orders(a, o1.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        let of_o2: Vec<_> = s
+            .related_orders(a, o2.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        assert_eq!((of_o1, of_o2), (vec![o2.id], vec![o1.id]));
+        assert_eq!(
+            event_types(s, a, o1.id).await.last().map(String::as_str),
+            Some("order.related")
+        );
+        assert_eq!(
+            event_types(s, a, o2.id)
+                .await
+                .iter()
+                .filter(|t| *t == "order.related")
+                .count(),
+            1,
+            "relating again wrote no second event"
+        );
+        // Across sub-platforms, or to itself: refused, nothing written.
+        let err = s
+            .relate_orders(a, o1.id, ob.id, &cli(), t0())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound("order")), "{err}");
+        let err = s
+            .relate_orders(a, o1.id, o1.id, &cli(), t0())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+        assert!(s.related_orders(b, ob.id).await.unwrap().is_empty());
+
+        let meta = NewAttachment {
+            file_name: "现场照片.jpg".into(),
+            content_type: "image/jpeg".into(),
+            size_bytes: 204_800,
+            sha256: Some("ab".repeat(32)),
+        };
+        let att = s
+            .add_attachment(a, o1.id, &meta, &cli(), t0())
+            .await
+            .unwrap();
+        assert_eq!(
+            (att.order_id, att.size_bytes, att.uploaded_at),
+            (o1.id, 204_800, t0())
+        );
+        assert_eq!(s.attachments(a, o1.id).await.unwrap(), vec![att]);
+        assert!(s.attachments(a, o2.id).await.unwrap().is_empty());
+        let err = s
+            .add_attachment(b, o1.id, &meta, &cli(), t0())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound("order")));
+        assert_eq!(
+            event_types(s, a, o1.id).await.last().map(String::as_str),
+            Some("order.attachment_added")
         );
     })
     .await;

@@ -164,6 +164,8 @@ pub mod perm {
         ViewContract,
         RequestSwap,
         ManageCalendar,
+        RelateOrders,
+        AttachToOrders,
     );
 }
 

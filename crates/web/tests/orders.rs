@@ -838,3 +838,105 @@ async fn an_administrator_sets_a_year_and_new_deadlines_follow_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn related_orders_and_attachments_follow_the_orders_visibility() {
+    each_backend(|app| async move {
+        let agent = app.login("agent1").await;
+        let leader = app.login("leader1").await;
+        let dept1 = app.login("dept1").await;
+        let dept2 = app.login("dept2").await;
+        let agent2 = app.login("agent2").await;
+        let first = app.create(&agent, new_order()).await;
+        let second = app.create(&agent, new_order()).await;
+        let (id1, id2) = (
+            first["id"].as_i64().unwrap(),
+            second["id"].as_i64().unwrap(),
+        );
+        let number2 = second["number"].as_str().unwrap().to_owned();
+
+        let related = format!("/api/v1/orders/{id1}/related");
+        let (status, list) = app
+            .post(&agent, &related, json!({ "number": number2 }))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{list}");
+        assert_eq!(list[0]["number"], number2.as_str());
+        let (status, _) = app
+            .post(&agent, &related, json!({ "number": number2 }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "relating again is harmless");
+        let (_, back) = app
+            .get(&agent, &format!("/api/v1/orders/{id2}/related"))
+            .await;
+        assert_eq!(back[0]["id"], id1);
+        // Refusals: itself, an unknown number, a department handler, another sub-platform.
+        let number1 = first["number"].as_str().unwrap();
+        let (status, err) = app
+            .post(&agent, &related, json!({ "number": number1 }))
+            .await;
+        assert_eq!(
+            (status, err["error"]["field"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, json!("number"))
+        );
+        let (status, _) = app
+            .post(&agent, &related, json!({ "number": "BS209901010001" }))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            app.post(&dept1, &related, json!({ "number": number2 }))
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(app.get(&agent2, &related).await.0, StatusCode::NOT_FOUND);
+
+        // Attachments: the lead department may add one once the order is dispatched to it.
+        app.act(&agent, id1, "submit", json!({})).await;
+        app.act(
+            &leader,
+            id1,
+            "dispatch",
+            json!({ "lead_department_id": app.dept_a }),
+        )
+        .await;
+        let attachments = format!("/api/v1/orders/{id1}/attachments");
+        let photo = json!({
+            "file_name": "现场照片.jpg", "content_type": "image/jpeg", "size_bytes": 204800,
+            "sha256": "AB".repeat(32)
+        });
+        let (status, att) = app.post(&dept1, &attachments, photo.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{att}");
+        assert_eq!(att["sha256"], "ab".repeat(32));
+        assert!(att["uploaded_by"].as_str().unwrap().ends_with(":dept1"));
+        assert_eq!(
+            app.post(&dept2, &attachments, photo.clone()).await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(app.get(&dept2, &attachments).await.0, StatusCode::NOT_FOUND);
+        for (field, value) in [
+            ("file_name", json!("../etc/passwd")),
+            ("content_type", json!("jpeg")),
+            ("size_bytes", json!(0)),
+            ("sha256", json!("xyz")),
+        ] {
+            let mut bad = photo.clone();
+            bad[field] = value;
+            let (status, err) = app.post(&agent, &attachments, bad).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+            assert_eq!(err["error"]["field"], field);
+        }
+        let (_, list) = app.get(&agent, &attachments).await;
+        assert_eq!(
+            list.as_array().unwrap().len(),
+            1,
+            "refused attachments stored nothing"
+        );
+        let log = event_log(&app, &leader, id1).await;
+        assert!(log.iter().any(|(t, _)| t == "order.related"));
+        assert!(
+            log.iter()
+                .any(|(t, actor)| t == "order.attachment_added" && actor.ends_with(":dept1"))
+        );
+    })
+    .await;
+}

@@ -14,8 +14,8 @@ use sqlx::{QueryBuilder, Row, Transaction, types::Json};
 use super::Db;
 use super::sql::{SqlStore, append_event};
 use crate::orders::{
-    MAX_ORDER_PAGE, MatterCategory, NewOrder, OrderFilter, OrderStore, OrderUpdate,
-    PublicOrderStatus, WorkOrder,
+    Attachment, MAX_ORDER_PAGE, MatterCategory, NewAttachment, NewOrder, OrderFilter, OrderStore,
+    OrderUpdate, PublicOrderStatus, WorkOrder,
 };
 use crate::{StoreError, StoreResult};
 
@@ -44,6 +44,19 @@ fn running_deadline_before(qb: &mut QueryBuilder<'_, Db>, at: DateTime<Utc>) {
         .push(") OR (state IN ('replied', 'pending_callback') AND callback_due_at < ")
         .push_bind(at)
         .push("))");
+}
+
+fn attachment_from(row: &DbRow) -> StoreResult<Attachment> {
+    Ok(Attachment {
+        id: row.try_get("id")?,
+        order_id: row.try_get("order_id")?,
+        file_name: row.try_get("file_name")?,
+        content_type: row.try_get("content_type")?,
+        size_bytes: row.try_get("size_bytes")?,
+        sha256: row.try_get("sha256")?,
+        uploaded_by: row.try_get("uploaded_by")?,
+        uploaded_at: row.try_get("uploaded_at")?,
+    })
 }
 
 fn corrupt(what: &str, value: &str) -> StoreError {
@@ -219,6 +232,146 @@ impl SqlStore {
 
 #[async_trait]
 impl OrderStore for SqlStore {
+    async fn relate_orders(
+        &self,
+        platform_id: i64,
+        order_id: i64,
+        related_order_id: i64,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        if order_id == related_order_id {
+            return Err(StoreError::Conflict(
+                "an order cannot be related to itself".into(),
+            ));
+        }
+        let mut tx = self.writer.begin().await?;
+        let mut numbers = Vec::with_capacity(2);
+        for id in [order_id, related_order_id] {
+            let number: Option<String> = sqlx::query_scalar(
+                "SELECT number FROM work_orders WHERE platform_id = $1 AND id = $2",
+            )
+            .bind(platform_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            numbers.push(number.ok_or(StoreError::NotFound("order"))?);
+        }
+        let mut added = false;
+        for (a, b) in [(order_id, related_order_id), (related_order_id, order_id)] {
+            let n = sqlx::query(
+                "INSERT INTO order_relations (platform_id, order_id, related_order_id, created_by, \
+                 created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(platform_id)
+            .bind(a)
+            .bind(b)
+            .bind(actor.to_column())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            added |= n > 0;
+        }
+        if added {
+            for (id, other) in [(order_id, &numbers[1]), (related_order_id, &numbers[0])] {
+                let ev = NewEvent {
+                    aggregate: AggregateRef::new("order", id),
+                    event_type: "order.related".into(),
+                    actor: actor.clone(),
+                    occurred_at: now,
+                    payload: json!({ "related_order": other }),
+                    reason: None,
+                };
+                append_event(&mut tx, platform_id, &ev).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    async fn related_orders(&self, platform_id: i64, order_id: i64) -> StoreResult<Vec<WorkOrder>> {
+        let columns = ORDER_COLUMNS
+            .split(", ")
+            .map(|c| format!("o.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT {columns} FROM order_relations r JOIN work_orders o \
+             ON o.platform_id = r.platform_id AND o.id = r.related_order_id \
+             WHERE r.platform_id = $1 AND r.order_id = $2 ORDER BY r.created_at, o.id"
+        ))
+        .bind(platform_id)
+        .bind(order_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(order_from).collect()
+    }
+
+    async fn add_attachment(
+        &self,
+        platform_id: i64,
+        order_id: i64,
+        new: &NewAttachment,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Attachment> {
+        let mut tx = self.writer.begin().await?;
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM work_orders WHERE platform_id = $1 AND id = $2")
+                .bind(platform_id)
+                .bind(order_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound("order"));
+        }
+        let row = sqlx::query(
+            "INSERT INTO order_attachments (platform_id, order_id, file_name, content_type, \
+             size_bytes, sha256, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             RETURNING id, order_id, file_name, content_type, size_bytes, sha256, uploaded_by, \
+             uploaded_at",
+        )
+        .bind(platform_id)
+        .bind(order_id)
+        .bind(&new.file_name)
+        .bind(&new.content_type)
+        .bind(new.size_bytes)
+        .bind(&new.sha256)
+        .bind(actor.to_column())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let attachment = attachment_from(&row)?;
+        let ev = NewEvent {
+            aggregate: AggregateRef::new("order", order_id),
+            event_type: "order.attachment_added".into(),
+            actor: actor.clone(),
+            occurred_at: now,
+            payload: json!({
+                "attachment_id": attachment.id, "file_name": attachment.file_name,
+                "content_type": attachment.content_type, "size_bytes": attachment.size_bytes,
+                "sha256": attachment.sha256,
+            }),
+            reason: None,
+        };
+        append_event(&mut tx, platform_id, &ev).await?;
+        tx.commit().await?;
+        Ok(attachment)
+    }
+
+    async fn attachments(&self, platform_id: i64, order_id: i64) -> StoreResult<Vec<Attachment>> {
+        let rows = sqlx::query(
+            "SELECT id, order_id, file_name, content_type, size_bytes, sha256, uploaded_by, \
+             uploaded_at FROM order_attachments WHERE platform_id = $1 AND order_id = $2 ORDER BY id",
+        )
+        .bind(platform_id)
+        .bind(order_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(attachment_from).collect()
+    }
+
     async fn create_order(
         &self,
         platform_id: i64,

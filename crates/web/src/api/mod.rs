@@ -7,6 +7,7 @@ pub mod departments;
 mod events;
 mod health;
 pub mod ops;
+pub mod order_links;
 pub mod orders;
 mod platform;
 mod session;
@@ -65,6 +66,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(events::list_events))
         .routes(routes!(orders::list_orders, orders::create_order))
         .routes(routes!(orders::get_order))
+        .routes(routes!(order_links::list_related, order_links::relate))
+        .routes(routes!(
+            order_links::list_attachments,
+            order_links::add_attachment
+        ))
         .routes(routes!(orders::get_order_by_number))
         .routes(routes!(orders::department_inbox))
         .routes(routes!(orders::callback_list))

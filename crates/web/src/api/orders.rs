@@ -127,7 +127,7 @@ impl IntoResponse for OrderError {
     }
 }
 
-type OrderResult<T> = Result<T, OrderError>;
+pub(crate) type OrderResult<T> = Result<T, OrderError>;
 
 /// A work order as the API shows it to one user.
 #[derive(Serialize, ToSchema)]
@@ -259,7 +259,7 @@ fn order_view(o: &WorkOrder, v: Viewer<'_>, now: DateTime<Utc>) -> OrderView {
 }
 
 /// The lifecycle's view of the signed-in user (a handler with their department's code).
-async fn order_actor(state: &AppState, user: &User) -> OrderResult<OrderActor> {
+pub(crate) async fn order_actor(state: &AppState, user: &User) -> OrderResult<OrderActor> {
     if user.role != Role::DepartmentHandler {
         return Ok(OrderActor::user(user.role));
     }
@@ -290,7 +290,7 @@ fn visible(o: &WorkOrder, user: &User, actor: &OrderActor) -> bool {
         || o.snapshot.assisting_departments.contains(code)
 }
 
-async fn load_visible(
+pub(crate) async fn load_visible(
     state: &AppState,
     user: &User,
     actor: &OrderActor,
