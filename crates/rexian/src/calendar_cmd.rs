@@ -62,3 +62,19 @@ pub fn run(command: &CalendarCommand) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Reads `orders.time_limits_file` (if set) and installs it for the server; an invalid file
+/// stops the start with the field named.
+pub fn load_time_limits(path: &str) -> anyhow::Result<()> {
+    if path.trim().is_empty() {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("reading the time limits file {path}: {e}"))?;
+    let limits = rexian_orders::TimeLimits::from_toml_str(&text)
+        .map_err(|e| anyhow::anyhow!("time limits file {path}: {e}"))?;
+    if !rexian_web::api::orders::set_time_limits(limits) {
+        anyhow::bail!("the time limits were set twice");
+    }
+    Ok(())
+}

@@ -38,6 +38,7 @@ pub struct Config {
     /// The live ACD of every sub-platform (queues, ring timeout, wrap-up, overflow).
     pub acd: rexian_acd::AcdConfig,
     pub operations: OperationsFileConfig,
+    pub orders: OrdersFileConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -82,6 +83,13 @@ pub struct LoginConfig {
 pub struct OperationsFileConfig {
     /// Path of the operations rules file, or "" for the built-in defaults.
     pub rules_file: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OrdersFileConfig {
+    /// Path of the work-order time limits file, or "" for the built-in defaults.
+    pub time_limits_file: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

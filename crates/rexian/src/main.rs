@@ -152,6 +152,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     init_logging(&cfg);
     ops::load_rules(&cfg.operations.rules_file)?;
+    calendar_cmd::load_time_limits(&cfg.orders.time_limits_file)?;
     let location = DatabaseLocation::resolve(
         Some(cfg.database_url.0.as_str()),
         &cfg.data_dir,

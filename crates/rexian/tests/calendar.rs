@@ -74,3 +74,40 @@ fn deadline_counts_working_days_and_says_when_provisional() {
     assert!(ok);
     assert_eq!(out, "2026-10-02T10:00:00+08:00\n");
 }
+
+#[test]
+fn a_time_limits_file_with_a_bad_value_stops_the_start_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundled = include_str!("../../../config/time_limits.toml");
+    let bad = bundled.replace(
+        "kinds.help.normal = { working_days = 5 }",
+        "kinds.help.normal = { working_days = 0 }",
+    );
+    assert_ne!(bad, bundled, "the sample line is in the bundled file");
+    let file = dir.path().join("limits.toml");
+    std::fs::write(&file, bad).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rexian"))
+        .arg("migrate")
+        .env("REXIAN_DATA_DIR", dir.path())
+        .env("REXIAN_ORDERS__TIME_LIMITS_FILE", &file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("handle.kinds.help.normal"), "{err}");
+    assert!(!dir.path().join("rexian.db").exists(), "nothing was opened");
+
+    // The bundled file itself is accepted.
+    std::fs::write(&file, bundled).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rexian"))
+        .arg("migrate")
+        .env("REXIAN_DATA_DIR", dir.path())
+        .env("REXIAN_ORDERS__TIME_LIMITS_FILE", &file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -33,11 +33,19 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery, Authed, parse_json, perm};
 
-/// The time limits in force (the bundled `config/time_limits.toml` for now). The calendar
-/// is per sub-platform: see `api::calendar::calendar_for`.
+static LIMITS: OnceLock<TimeLimits> = OnceLock::new();
+
+/// The time limits in force: the file named by `orders.time_limits_file` (set once at start
+/// with [`set_time_limits`]), else the bundled `config/time_limits.toml`. The calendar is per
+/// sub-platform: see `api::calendar::calendar_for`.
 pub fn time_limits() -> &'static TimeLimits {
-    static LIMITS: OnceLock<TimeLimits> = OnceLock::new();
     LIMITS.get_or_init(TimeLimits::bundled)
+}
+
+/// Installs the configured time limits before the server starts; false when they were set
+/// (or read) already.
+pub fn set_time_limits(limits: TimeLimits) -> bool {
+    LIMITS.set(limits).is_ok()
 }
 
 pub const MAX_TITLE_CHARS: usize = 200;
