@@ -13,6 +13,7 @@ mod error;
 mod model;
 pub mod operations;
 pub mod orders;
+pub mod report;
 mod url;
 
 #[cfg(feature = "test-util")]
@@ -31,12 +32,13 @@ pub use operations::{OpsResult, OpsStore, OpsStoreError};
 pub use orders::{
     MatterCategory, NewOrder, OrderFilter, OrderStore, OrderUpdate, PublicOrderStatus, WorkOrder,
 };
+pub use report::ReportStore;
 pub use url::{Backend, DatabaseLocation, SqliteDurability};
 
 /// Everything rexian stores. Object-safe, so the server holds an `Arc<dyn Store>` chosen at
 /// start and the handlers compile once for both backends.
 #[async_trait]
-pub trait Store: OrderStore + CallStore + OpsStore + Send + Sync + 'static {
+pub trait Store: OrderStore + CallStore + OpsStore + ReportStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// A cheap round trip, for health checks.

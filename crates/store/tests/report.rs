@@ -1,0 +1,81 @@
+//! The report reads (issue 6) through the `Store` trait, on SQLite and (with
+//! `REXIAN_TEST_POSTGRES_URL`) PostgreSQL.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rexian_domain::{Actor, Role};
+use rexian_store::testing;
+use rexian_store::{NewPlatform, NewUser, PlatformSeed};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap()
+}
+
+fn cli() -> Actor {
+    Actor::Cli {
+        os_user: "test".into(),
+    }
+}
+
+fn seed(code: &str) -> PlatformSeed {
+    PlatformSeed {
+        platform: NewPlatform {
+            code: code.into(),
+            name: format!("{code} 分平台"),
+            order_prefix: "XX".into(),
+        },
+        towns: vec![],
+        departments: vec![],
+        seats: vec![],
+        staff: vec![],
+    }
+}
+
+fn user(name: &str) -> NewUser {
+    NewUser {
+        username: name.into(),
+        display_name: name.into(),
+        role: Role::Agent,
+        department_id: None,
+        password_hash: "$argon2id$fake".into(),
+    }
+}
+
+#[tokio::test]
+async fn events_by_type_reads_one_type_in_a_half_open_range_of_one_platform() {
+    for db in testing::all_backends().await {
+        let s = &db.store;
+        let a = s.seed_platform(&seed("aa"), &cli(), t0()).await.unwrap();
+        let b = s.seed_platform(&seed("bb"), &cli(), t0()).await.unwrap();
+        for (i, at) in [0i64, 10, 20, 30].into_iter().enumerate() {
+            let now = t0() + Duration::minutes(at);
+            s.create_user(a.id, &user(&format!("a{i}")), &cli(), now)
+                .await
+                .unwrap();
+        }
+        s.create_user(b.id, &user("b0"), &cli(), t0() + Duration::minutes(10))
+            .await
+            .unwrap();
+        let got = s
+            .events_by_type(
+                a.id,
+                "user.created",
+                t0() + Duration::minutes(10),
+                t0() + Duration::minutes(30),
+            )
+            .await
+            .unwrap();
+        let times: Vec<_> = got.iter().map(|e| e.occurred_at).collect();
+        assert_eq!(
+            times,
+            vec![t0() + Duration::minutes(10), t0() + Duration::minutes(20)],
+            "on {:?}",
+            s.backend()
+        );
+        assert!(got.iter().all(|e| e.platform_id == a.id));
+        let none = s
+            .events_by_type(a.id, "user.nothing", t0(), t0() + Duration::days(1))
+            .await
+            .unwrap();
+        assert!(none.is_empty());
+    }
+}
