@@ -1,5 +1,6 @@
 //! rexian: the system of a 12345 government service hotline sub-platform.
 
+mod assess_cmd;
 mod calendar_cmd;
 mod calls;
 mod config;
@@ -70,6 +71,8 @@ enum Command {
         #[command(subcommand)]
         command: calls::ReportCommand,
     },
+    /// The assessment (平台考核) of a period: the nine indicators, total and payment ratio.
+    Assess(assess_cmd::AssessArgs),
     /// Import call-centre logs (exit status 2 when some lines were skipped).
     Import {
         #[command(subcommand)]
@@ -161,6 +164,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(cfg, store, &location).await
         }
         Command::Report { command } => calls::report(store.as_ref(), command).await,
+        Command::Assess(args) => assess_cmd::run(store.as_ref(), args).await,
         Command::Import { command } => calls::import(store.as_ref(), command, &cli_actor()).await,
         Command::Migrate => {
             println!("database {} is migrated and ready", location.describe());
