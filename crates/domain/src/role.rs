@@ -111,6 +111,10 @@ impl Role {
             P::RecordQualityCase => matches!(self, R::ShiftLeader | R::Manager | R::CountyOffice),
             P::ViewContract => matches!(self, R::Manager | R::CountyOffice),
             P::ManageCalendar => matches!(self, R::PlatformAdmin),
+            P::ViewAssessment => matches!(
+                self,
+                R::CountyOffice | R::Manager | R::ShiftLeader | R::PlatformAdmin
+            ),
         }
     }
 }
@@ -172,6 +176,8 @@ pub enum Permission {
     RequestSwap,
     /// Set a year's holiday schedule (public holidays and 调休 make-up days).
     ManageCalendar,
+    /// The assessment (平台考核): scores, the records behind them, the live view.
+    ViewAssessment,
 }
 
 #[cfg(test)]

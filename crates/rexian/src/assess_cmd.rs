@@ -49,6 +49,13 @@ pub fn load_rules(files: &[PathBuf]) -> anyhow::Result<RuleBook> {
     RuleBook::new(versions).map_err(|e| anyhow::anyhow!("assessment rules: {e}"))
 }
 
+/// The server's rules, from the configuration; an invalid file stops the start.
+pub fn install_server_rules(files: &[PathBuf]) -> anyhow::Result<()> {
+    let book = load_rules(files).context("configuration: assessment_rules")?;
+    rexian_web::api::assessment::set_rules(book);
+    Ok(())
+}
+
 fn read_rules(path: &Path) -> anyhow::Result<RuleSet> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the assessment rules {}", path.display()))?;

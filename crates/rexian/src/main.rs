@@ -420,6 +420,7 @@ async fn serve(
     store: Arc<dyn Store>,
     location: &DatabaseLocation,
 ) -> anyhow::Result<()> {
+    assess_cmd::install_server_rules(&cfg.assessment_rules)?;
     let created_admin = bootstrap(&cfg, store.as_ref()).await?;
     let settings = WebSettings {
         session_ttl: chrono::Duration::hours(i64::from(cfg.web.session_ttl_hours)),

@@ -167,3 +167,31 @@ async fn an_unknown_period_or_a_bad_rules_file_is_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("version"), "{err}");
 }
+
+#[test]
+fn the_server_does_not_start_with_an_invalid_rules_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rexian_assessment::BAISHA_DEFAULT_TOML.replacen("points = 20", "points = -20", 1);
+    let bad = dir.path().join("rules.toml");
+    std::fs::write(&bad, rules).unwrap();
+    let cfg = dir.path().join("rexian.toml");
+    std::fs::write(
+        &cfg,
+        format!("assessment_rules = [{:?}]\n", bad.to_str().unwrap()),
+    )
+    .unwrap();
+    let out = rexian(
+        dir.path(),
+        &[
+            "--config",
+            cfg.to_str().unwrap(),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("assessment_rules"), "{err}");
+    assert!(err.contains("points"), "{err}");
+}

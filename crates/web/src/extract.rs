@@ -164,6 +164,7 @@ pub mod perm {
         ViewContract,
         RequestSwap,
         ManageCalendar,
+        ViewAssessment,
     );
 }
 
