@@ -27,7 +27,7 @@ use rexian_operations::quality::{self, ComplaintSource, PraiseDecision};
 use rexian_operations::time::DateRange;
 use rexian_orders::{OrderState, RequestKind};
 use rexian_store::orders::MAX_ORDER_PAGE;
-use rexian_store::{CallQuery, OpsStoreError, OrderFilter, Store, StoreError};
+use rexian_store::{OpsStoreError, OrderFilter, Store, StoreError};
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +61,8 @@ pub struct Gathered {
     pub descriptions: HashMap<String, String>,
     /// Indicator id → notes appended to that indicator's note.
     pub notes: BTreeMap<u8, Vec<String>>,
+    /// Whether to describe calls and orders (only the drill-down needs it).
+    pub describe: bool,
 }
 
 fn ops_rules() -> OperationsConfig {
@@ -85,18 +87,25 @@ pub async fn assessment_input(
     rules: &RuleSet,
     now: DateTime<Utc>,
 ) -> Result<AssessmentInput, ReportError> {
-    Ok(gather(store, platform_id, period, rules, now).await?.input)
+    Ok(gather(store, platform_id, period, rules, now, false)
+        .await?
+        .input)
 }
 
-/// [`assessment_input`] with the descriptions and notes.
+/// [`assessment_input`] with the notes, and with `describe` a one-line description of
+/// every record.
 pub async fn gather(
     store: &dyn Store,
     platform_id: i64,
     period: &Period,
     rules: &RuleSet,
     now: DateTime<Utc>,
+    describe: bool,
 ) -> Result<Gathered, ReportError> {
-    let mut g = Gathered::default();
+    let mut g = Gathered {
+        describe,
+        ..Gathered::default()
+    };
     calls(store, platform_id, period, rules, &mut g).await?;
     consultations(store, platform_id, period, &mut g).await?;
     callbacks(store, platform_id, period, now, &mut g).await?;
@@ -112,16 +121,13 @@ async fn calls(
     rules: &RuleSet,
     g: &mut Gathered,
 ) -> Result<(), ReportError> {
-    let q = CallQuery {
-        from: Some(period.start_utc()),
-        to: Some(period.end_utc()),
-        oldest_first: true,
-        ..CallQuery::default()
-    };
     let short_limit = f64::from(rules.options().short_abandon_seconds);
     let mut answer = AnswerRateInput::default();
     let mut satisfaction = RateInput::default();
-    for c in store.list_calls(platform_id, &q).await? {
+    for c in store
+        .call_facts(platform_id, period.start_utc(), period.end_utc())
+        .await?
+    {
         let id = format!("call:{}", c.id);
         let offered = OFFERED.contains(&c.outcome.as_str());
         let rated = c.satisfaction.is_some();
@@ -143,6 +149,9 @@ async fn calls(
             if GOOD_RATINGS.contains(&rating.as_str()) {
                 satisfaction.numerator.push(id.clone());
             }
+        }
+        if !g.describe {
+            continue;
         }
         g.descriptions.insert(
             id,
@@ -214,8 +223,10 @@ async fn consultations(
                 if o.state == OrderState::DirectlyResolved {
                     rate.numerator.push(id.clone());
                 }
-                g.descriptions
-                    .insert(id, describe_order(&o.number, o.kind, o.state));
+                if g.describe {
+                    g.descriptions
+                        .insert(id, describe_order(&o.number, o.kind, o.state));
+                }
             }
         }
     }
@@ -567,9 +578,11 @@ pub async fn assess_period(
     period: &Period,
     now: DateTime<Utc>,
 ) -> Result<Assessment, ReportError> {
-    Ok(assess_gathered(store, platform_id, book, period, now)
-        .await?
-        .0)
+    Ok(
+        assess_gathered(store, platform_id, book, period, now, false)
+            .await?
+            .0,
+    )
 }
 
 async fn assess_gathered(
@@ -578,9 +591,10 @@ async fn assess_gathered(
     book: &RuleBook,
     period: &Period,
     now: DateTime<Utc>,
+    describe: bool,
 ) -> Result<(Assessment, HashMap<String, String>), ReportError> {
     let rules = rules_for(book, period)?;
-    let g = gather(store, platform_id, period, rules, now).await?;
+    let g = gather(store, platform_id, period, rules, now, describe).await?;
     let mut a = rexian_assessment::assess(book, period, g.input)?;
     append_notes(&mut a, &g.notes);
     Ok((a, g.descriptions))
@@ -618,7 +632,7 @@ pub async fn drill_down(
             "id: indicator {id} does not exist (1–9)"
         )));
     };
-    let (a, descriptions) = assess_gathered(store, platform_id, book, period, now).await?;
+    let (a, descriptions) = assess_gathered(store, platform_id, book, period, now, true).await?;
     let result = a
         .indicators
         .into_iter()
@@ -657,7 +671,7 @@ pub async fn live(
 ) -> Result<Live, ReportError> {
     let period = Period::month_containing(now).map_err(|e| ReportError::Invalid(e.to_string()))?;
     let rules = rules_for(book, &period)?;
-    let g = gather(store, platform_id, &period, rules, now).await?;
+    let g = gather(store, platform_id, &period, rules, now, false).await?;
     let fraction = period.elapsed_fraction(now).max(1e-6);
     let projection = rexian_assessment::project(rules, &period, &g.input, fraction)?;
     let mut so_far = rexian_assessment::assess(book, &period, g.input)?;

@@ -8,8 +8,31 @@ use rexian_domain::Event;
 
 use crate::StoreResult;
 
+/// What the assessment reads of a call: the figures and what the drill-down shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallFact {
+    pub id: i64,
+    pub arrived_at: DateTime<Utc>,
+    pub queue: String,
+    pub agent: Option<String>,
+    /// Full digits: mask before showing.
+    pub caller: String,
+    pub outcome: String,
+    pub wait_seconds: f64,
+    pub satisfaction: Option<String>,
+}
+
 #[async_trait]
 pub trait ReportStore: Send + Sync {
+    /// The calls of one sub-platform that arrived in `[from, to)`, oldest first: only the
+    /// columns the assessment needs (a month of calls in a few milliseconds).
+    async fn call_facts(
+        &self,
+        platform_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<CallFact>>;
+
     /// Events of one sub-platform of this type that occurred in `[from, to)`, oldest first.
     async fn events_by_type(
         &self,

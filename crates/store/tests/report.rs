@@ -79,3 +79,75 @@ async fn events_by_type_reads_one_type_in_a_half_open_range_of_one_platform() {
         assert!(none.is_empty());
     }
 }
+
+#[tokio::test]
+async fn call_facts_are_the_calls_of_a_range_oldest_first_with_their_figures() {
+    for db in testing::all_backends().await {
+        let s = &db.store;
+        let a = s.seed_platform(&seed("aa"), &cli(), t0()).await.unwrap();
+        let b = s.seed_platform(&seed("bb"), &cli(), t0()).await.unwrap();
+        let call = |key: &str, minutes: i64, outcome: &str, rating: Option<&str>| {
+            let at = t0() + Duration::minutes(minutes);
+            rexian_store::NewCall {
+                source: "cti".into(),
+                dedup_key: key.into(),
+                caller: "13900001234".into(),
+                called: "12345".into(),
+                queue: "general".into(),
+                agent: (outcome == "completed").then(|| "A01".into()),
+                arrived_at: at,
+                answered_at: None,
+                ended_at: at + Duration::seconds(60),
+                wait_seconds: 12.5,
+                talk_seconds: 0.0,
+                wrap_up_seconds: 0.0,
+                outcome: outcome.into(),
+                overflow_reason: None,
+                satisfaction: rating.map(str::to_owned),
+                record: serde_json::json!({}),
+            }
+        };
+        for c in [
+            call("k3", 30, "abandoned", None),
+            call("k1", 10, "completed", Some("satisfied")),
+            call("k0", 0, "completed", None),
+            call("k9", 90, "completed", None),
+        ] {
+            s.insert_call(a.id, &c, false, &cli(), t0()).await.unwrap();
+        }
+        s.insert_call(b.id, &call("k1", 10, "busy", None), false, &cli(), t0())
+            .await
+            .unwrap();
+        let facts = s
+            .call_facts(
+                a.id,
+                t0() + Duration::minutes(10),
+                t0() + Duration::minutes(90),
+            )
+            .await
+            .unwrap();
+        let got: Vec<_> = facts
+            .iter()
+            .map(|f| {
+                (
+                    f.outcome.as_str(),
+                    f.satisfaction.as_deref(),
+                    f.agent.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("completed", Some("satisfied"), Some("A01")),
+                ("abandoned", None, None)
+            ],
+            "on {:?}",
+            s.backend()
+        );
+        assert_eq!(facts[0].arrived_at, t0() + Duration::minutes(10));
+        assert_eq!(facts[0].wait_seconds, 12.5);
+        assert_eq!(facts[0].caller, "13900001234");
+        assert_eq!(facts[0].queue, "general");
+    }
+}
