@@ -365,6 +365,11 @@ async fn a_month_scores_the_same_on_every_backend_and_opens_record_by_record() {
                 .await
                 .unwrap();
             assert_eq!(
+                dd.indicator,
+                a.indicators[usize::from(id - 1)],
+                "the drill-down (one row per record) and the score (grouped) agree"
+            );
+            assert_eq!(
                 dd.numerator.len(),
                 dd.indicator.records.numerator.len(),
                 "indicator {id}"

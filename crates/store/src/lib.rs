@@ -32,7 +32,7 @@ pub use operations::{OpsResult, OpsStore, OpsStoreError};
 pub use orders::{
     MatterCategory, NewOrder, OrderFilter, OrderStore, OrderUpdate, PublicOrderStatus, WorkOrder,
 };
-pub use report::{CallFact, ReportStore};
+pub use report::{CallFact, CallGroup, OrderFact, ReportStore};
 pub use url::{Backend, DatabaseLocation, SqliteDurability};
 
 /// Everything rexian stores. Object-safe, so the server holds an `Arc<dyn Store>` chosen at

@@ -22,8 +22,47 @@ pub struct CallFact {
     pub satisfaction: Option<String>,
 }
 
+/// Calls of a range grouped by what the assessment counts, with their ids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallGroup {
+    pub outcome: String,
+    pub satisfaction: Option<String>,
+    /// Waited less than the short-abandon threshold asked for.
+    pub quick: bool,
+    /// Ascending.
+    pub ids: Vec<i64>,
+}
+
+/// An order's id, number and state, for counts by state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderFact {
+    pub id: i64,
+    pub number: String,
+    /// `rexian_orders::OrderState` code.
+    pub state: String,
+}
+
 #[async_trait]
 pub trait ReportStore: Send + Sync {
+    /// The calls that arrived in `[from, to)` grouped by outcome, rating and whether they
+    /// waited less than `quick_seconds`: one short row per group, however many calls.
+    async fn call_groups(
+        &self,
+        platform_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        quick_seconds: f64,
+    ) -> StoreResult<Vec<CallGroup>>;
+
+    /// Orders of one kind (`RequestKind` code) registered in `[from, to)`, by id.
+    async fn order_facts(
+        &self,
+        platform_id: i64,
+        kind: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<OrderFact>>;
+
     /// The calls of one sub-platform that arrived in `[from, to)`, oldest first: only the
     /// columns the assessment needs (a month of calls in a few milliseconds).
     async fn call_facts(

@@ -149,5 +149,45 @@ async fn call_facts_are_the_calls_of_a_range_oldest_first_with_their_figures() {
         assert_eq!(facts[0].wait_seconds, 12.5);
         assert_eq!(facts[0].caller, "13900001234");
         assert_eq!(facts[0].queue, "general");
+
+        // Grouped: k0 k1 k9 completed (k1 rated), k3 abandoned; quick below 20 s.
+        let mut groups = s
+            .call_groups(a.id, t0(), t0() + Duration::minutes(91), 20.0)
+            .await
+            .unwrap();
+        groups.sort_by(|x, y| (&x.outcome, &x.satisfaction).cmp(&(&y.outcome, &y.satisfaction)));
+        let got: Vec<_> = groups
+            .iter()
+            .map(|g| {
+                (
+                    g.outcome.as_str(),
+                    g.satisfaction.as_deref(),
+                    g.quick,
+                    g.ids.len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("abandoned", None, true, 1),
+                ("completed", None, true, 2),
+                ("completed", Some("satisfied"), true, 1)
+            ],
+            "on {:?}",
+            s.backend()
+        );
+        assert!(groups[1].ids[0] < groups[1].ids[1], "ids ascending");
+        let slow = s
+            .call_groups(a.id, t0(), t0() + Duration::minutes(91), 10.0)
+            .await
+            .unwrap();
+        assert!(slow.iter().all(|g| !g.quick));
+        assert!(
+            s.call_groups(b.id, t0(), t0(), 10.0)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }

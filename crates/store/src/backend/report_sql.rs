@@ -7,11 +7,85 @@ use rexian_domain::Event;
 use sqlx::Row;
 
 use super::sql::{SqlStore, event_from};
-use crate::StoreResult;
-use crate::report::{CallFact, ReportStore};
+use crate::report::{CallFact, CallGroup, OrderFact, ReportStore};
+use crate::{Backend, StoreError, StoreResult};
 
 #[async_trait]
 impl ReportStore for SqlStore {
+    async fn call_groups(
+        &self,
+        platform_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        quick_seconds: f64,
+    ) -> StoreResult<Vec<CallGroup>> {
+        // The only text that differs by backend: the name of the string aggregate.
+        let ids = match self.backend {
+            Backend::Sqlite => "group_concat(id, ',')",
+            Backend::Postgres => "string_agg(CAST(id AS TEXT), ',')",
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT outcome, satisfaction, wait_seconds < $4 AS quick, {ids} AS ids \
+             FROM calls WHERE platform_id = $1 AND arrived_at >= $2 AND arrived_at < $3 \
+             GROUP BY 1, 2, 3"
+        ))
+        .bind(platform_id)
+        .bind(from)
+        .bind(to)
+        .bind(quick_seconds)
+        .fetch_all(&self.reader)
+        .await?;
+        let mut groups = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let text: Option<String> = r.try_get("ids")?;
+            let mut ids = text
+                .unwrap_or_default()
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(|t| {
+                    t.parse::<i64>()
+                        .map_err(|_| StoreError::Corrupt(format!("call id {t:?}")))
+                })
+                .collect::<StoreResult<Vec<i64>>>()?;
+            ids.sort_unstable();
+            groups.push(CallGroup {
+                outcome: r.try_get("outcome")?,
+                satisfaction: r.try_get("satisfaction")?,
+                quick: r.try_get("quick")?,
+                ids,
+            });
+        }
+        Ok(groups)
+    }
+
+    async fn order_facts(
+        &self,
+        platform_id: i64,
+        kind: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<OrderFact>> {
+        let rows = sqlx::query(
+            "SELECT id, number, state FROM work_orders WHERE platform_id = $1 AND kind = $2 \
+             AND created_at >= $3 AND created_at < $4 ORDER BY id",
+        )
+        .bind(platform_id)
+        .bind(kind)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OrderFact {
+                    id: r.try_get("id")?,
+                    number: r.try_get("number")?,
+                    state: r.try_get("state")?,
+                })
+            })
+            .collect()
+    }
+
     async fn call_facts(
         &self,
         platform_id: i64,
