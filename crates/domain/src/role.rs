@@ -113,6 +113,10 @@ impl Role {
             P::ManageCalendar => matches!(self, R::PlatformAdmin),
             P::RelateOrders => matches!(self, R::Agent | R::ShiftLeader),
             P::AttachToOrders => matches!(self, R::Agent | R::ShiftLeader | R::DepartmentHandler),
+            P::ViewAssessment => matches!(
+                self,
+                R::CountyOffice | R::Manager | R::ShiftLeader | R::PlatformAdmin
+            ),
         }
     }
 }
@@ -178,6 +182,8 @@ pub enum Permission {
     RelateOrders,
     /// Record an attachment's metadata on an order the user may see.
     AttachToOrders,
+    /// The assessment (平台考核): scores, the records behind them, the live view.
+    ViewAssessment,
 }
 
 #[cfg(test)]

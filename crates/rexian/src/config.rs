@@ -30,6 +30,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: Secret,
     pub listen: String,
+    /// Assessment rule files, one per version; empty for the embedded Baisha rules.
+    pub assessment_rules: Vec<PathBuf>,
     pub log: LogConfig,
     pub sqlite: SqliteConfig,
     pub web: WebConfig,

@@ -1,5 +1,6 @@
 //! rexian: the system of a 12345 government service hotline sub-platform.
 
+mod assess_cmd;
 mod calendar_cmd;
 mod calls;
 mod config;
@@ -71,6 +72,8 @@ enum Command {
         #[command(subcommand)]
         command: calls::ReportCommand,
     },
+    /// The assessment (平台考核) of a period: the nine indicators, total and payment ratio.
+    Assess(assess_cmd::AssessArgs),
     /// Import call-centre logs (exit status 2 when some lines were skipped).
     Import {
         #[command(subcommand)]
@@ -169,6 +172,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(cfg, store, &location).await
         }
         Command::Report { command } => calls::report(store.as_ref(), command).await,
+        Command::Assess(args) => assess_cmd::run(store.as_ref(), args).await,
         Command::Import { command } => calls::import(store.clone(), command, &cli_actor()).await,
         Command::Migrate => {
             println!("database {} is migrated and ready", location.describe());
@@ -425,6 +429,7 @@ async fn serve(
     store: Arc<dyn Store>,
     location: &DatabaseLocation,
 ) -> anyhow::Result<()> {
+    assess_cmd::install_server_rules(&cfg.assessment_rules)?;
     let created_admin = bootstrap(&cfg, store.as_ref()).await?;
     let settings = WebSettings {
         session_ttl: chrono::Duration::hours(i64::from(cfg.web.session_ttl_hours)),

@@ -13,6 +13,7 @@ mod error;
 mod model;
 pub mod operations;
 pub mod orders;
+pub mod report;
 mod url;
 
 #[cfg(feature = "test-util")]
@@ -32,12 +33,13 @@ pub use orders::{
     Attachment, MatterCategory, NewAttachment, NewOrder, OrderFilter, OrderStore, OrderUpdate,
     PublicOrderStatus, WorkOrder,
 };
+pub use report::{CallFact, CallGroup, OrderFact, ReportStore};
 pub use url::{Backend, DatabaseLocation, SqliteDurability};
 
 /// Everything rexian stores. Object-safe, so the server holds an `Arc<dyn Store>` chosen at
 /// start and the handlers compile once for both backends.
 #[async_trait]
-pub trait Store: OrderStore + CallStore + OpsStore + Send + Sync + 'static {
+pub trait Store: OrderStore + CallStore + OpsStore + ReportStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// A cheap round trip, for health checks.

@@ -166,6 +166,7 @@ pub mod perm {
         ManageCalendar,
         RelateOrders,
         AttachToOrders,
+        ViewAssessment,
     );
 }
 

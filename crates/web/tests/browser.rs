@@ -1,6 +1,6 @@
 //! Pages in a real browser: headless Chromium driven over the W3C WebDriver protocol by
 //! chromedriver (Debian's `chromium` and `chromium-driver`; .ci/run installs them). Without
-//! chromedriver on the PATH the test says so and passes only when REXIAN_REQUIRE_BROWSER is
+//! chromedriver on the PATH the test says so and passes only when REXIAN_TEST_REQUIRE_BROWSER is
 //! unset; CI sets it, so there it must run.
 
 use std::net::TcpListener as StdListener;
@@ -212,8 +212,8 @@ fn tempfile_dir() -> String {
 async fn an_agent_signs_in_in_a_browser_and_sees_the_agent_home() {
     let Some(driver) = Driver::start().await else {
         assert!(
-            std::env::var_os("REXIAN_REQUIRE_BROWSER").is_none(),
-            "REXIAN_REQUIRE_BROWSER is set but chromedriver is not installed"
+            std::env::var_os("REXIAN_TEST_REQUIRE_BROWSER").is_none(),
+            "REXIAN_TEST_REQUIRE_BROWSER is set but chromedriver is not installed"
         );
         eprintln!(
             "chromedriver not found: browser test skipped (apt-get install chromium chromium-driver)"

@@ -47,6 +47,11 @@ pub fn migrations_for(backend: Backend) -> Migrator {
                 include_str!("../../migrations/sqlite/0004_operations.sql"),
             ),
             (
+                5,
+                "assessment",
+                include_str!("../../migrations/sqlite/0005_assessment.sql"),
+            ),
+            (
                 8,
                 "order_links",
                 include_str!("../../migrations/sqlite/0008_order_links.sql"),
@@ -72,6 +77,11 @@ pub fn migrations_for(backend: Backend) -> Migrator {
                 4,
                 "operations",
                 include_str!("../../migrations/postgres/0004_operations.sql"),
+            ),
+            (
+                5,
+                "assessment",
+                include_str!("../../migrations/postgres/0005_assessment.sql"),
             ),
             (
                 8,

@@ -26,6 +26,10 @@ mod calls_sql;
 #[allow(clippy::duplicate_mod)]
 #[path = "operations_sql.rs"]
 mod operations_sql;
+// Report reads (issue 6), compiled the same way.
+#[allow(clippy::duplicate_mod)]
+#[path = "report_sql.rs"]
+mod report_sql;
 
 pub(crate) async fn open(url: &str) -> StoreResult<sql::SqlStore> {
     let pool = PgPoolOptions::new()

@@ -109,7 +109,7 @@ fn department_from(row: &DbRow) -> StoreResult<Department> {
     })
 }
 
-fn event_from(row: &DbRow) -> StoreResult<Event> {
+pub(super) fn event_from(row: &DbRow) -> StoreResult<Event> {
     let Json(payload): Json<serde_json::Value> = row.try_get("payload")?;
     Ok(Event {
         id: row.try_get("id")?,

@@ -28,6 +28,10 @@ mod calls_sql;
 #[allow(clippy::duplicate_mod)]
 #[path = "operations_sql.rs"]
 mod operations_sql;
+// Report reads (issue 6), compiled the same way.
+#[allow(clippy::duplicate_mod)]
+#[path = "report_sql.rs"]
+mod report_sql;
 
 pub(crate) async fn open(
     path: &Path,

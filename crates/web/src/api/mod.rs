@@ -1,5 +1,6 @@
 //! JSON API under /api/v1, described by the generated OpenAPI document.
 
+pub mod assessment;
 pub mod calendar;
 pub mod calls;
 pub mod cti;
@@ -117,6 +118,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(calls::link_order))
         .routes(routes!(calls::list_callbacks))
         .routes(routes!(calls::record_attempt))
+        .routes(routes!(assessment::get_assessment))
+        .routes(routes!(assessment::get_indicator))
+        .routes(routes!(assessment::get_live))
         .merge(ops_router())
 }
 

@@ -1,0 +1,691 @@
+//! The assessment (平台考核) read from storage: stored calls, work orders and operations
+//! records turned into the nine indicators' inputs ([`assessment_input`]), scored with the
+//! rules in force ([`assess_period`]), opened record by record ([`drill_down`]) and
+//! projected to the end of the current month ([`live`]).
+//!
+//! Record ids are `kind:id` strings: `call:123`, `order:BS202610010001`, `complaint:7`,
+//! `staff:3`, `fault:2`, `emergency:1`, `praise:4`. Every id an indicator counts can be
+//! opened with [`drill_down`], which describes each record in one line (callers masked).
+//!
+//! Invariant: the input depends only on stored records, the period and `now`, never on the
+//! backend, so SQLite and PostgreSQL give the same JSON for the same records.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+use rexian_assessment::{
+    AnswerRateInput, AssessError, Assessment, AssessmentInput, AttritionInput, Case, CaseLevel,
+    Indicator, IndicatorResult, Period, PraiseItem, PraiseKind, Projection, RateInput, RuleBook,
+    RuleSet,
+};
+use rexian_domain::Phone;
+use rexian_operations::OperationsConfig;
+use rexian_operations::attrition::{DepartureStatus, attrition_live};
+use rexian_operations::emergency::indicator7;
+use rexian_operations::faults::indicator8;
+use rexian_operations::quality::{self, ComplaintSource, PraiseDecision};
+use rexian_operations::time::DateRange;
+use rexian_orders::{OrderState, RequestKind};
+use rexian_store::{OpsStoreError, Store, StoreError};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Ops(#[from] OpsStoreError),
+    #[error(transparent)]
+    Assess(#[from] AssessError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Outcomes of a call that asked for an agent (busy/failed never reached a queue).
+const OFFERED: [&str; 5] = [
+    "completed",
+    "transferred",
+    "abandoned",
+    "short_abandoned",
+    "overflowed",
+];
+const ANSWERED: [&str; 2] = ["completed", "transferred"];
+const GOOD_RATINGS: [&str; 2] = ["satisfied", "basically_satisfied"];
+
+/// The inputs with a one-line description of every record named in them and notes on what
+/// was left out.
+#[derive(Debug, Clone, Default)]
+pub struct Gathered {
+    pub input: AssessmentInput,
+    pub descriptions: HashMap<String, String>,
+    /// Indicator id → notes appended to that indicator's note.
+    pub notes: BTreeMap<u8, Vec<String>>,
+    /// Whether to describe calls and orders (only the drill-down needs it).
+    pub describe: bool,
+}
+
+fn ops_rules() -> OperationsConfig {
+    OperationsConfig::baisha_default().expect("the embedded operations.toml is valid")
+}
+
+fn local(t: DateTime<Utc>) -> String {
+    (t + Duration::hours(8))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+fn masked(caller: &str) -> String {
+    Phone::parse(caller).map_or_else(|_| "***".to_owned(), |p| p.masked())
+}
+
+/// The nine indicators' inputs for `period` of one sub-platform, from stored records.
+pub async fn assessment_input(
+    store: &dyn Store,
+    platform_id: i64,
+    period: &Period,
+    rules: &RuleSet,
+    now: DateTime<Utc>,
+) -> Result<AssessmentInput, ReportError> {
+    Ok(gather(store, platform_id, period, rules, now, false)
+        .await?
+        .input)
+}
+
+/// [`assessment_input`] with the notes, and with `describe` a one-line description of
+/// every record.
+pub async fn gather(
+    store: &dyn Store,
+    platform_id: i64,
+    period: &Period,
+    rules: &RuleSet,
+    now: DateTime<Utc>,
+    describe: bool,
+) -> Result<Gathered, ReportError> {
+    let mut g = Gathered {
+        describe,
+        ..Gathered::default()
+    };
+    calls(store, platform_id, period, rules, &mut g).await?;
+    consultations(store, platform_id, period, &mut g).await?;
+    callbacks(store, platform_id, period, now, &mut g).await?;
+    operations(store, platform_id, period, now, &mut g).await?;
+    Ok(g)
+}
+
+/// Indicators 1 and 4. Without descriptions the calls come grouped from the database (a
+/// month in a few milliseconds); with them, one row per call.
+async fn calls(
+    store: &dyn Store,
+    platform_id: i64,
+    period: &Period,
+    rules: &RuleSet,
+    g: &mut Gathered,
+) -> Result<(), ReportError> {
+    let short_limit = f64::from(rules.options().short_abandon_seconds);
+    let (from, to) = (period.start_utc(), period.end_utc());
+    // (id, outcome, rating, waited less than the short-abandon threshold)
+    let mut rows: Vec<(i64, String, Option<String>, bool)> = Vec::new();
+    if g.describe {
+        for c in store.call_facts(platform_id, from, to).await? {
+            g.descriptions.insert(
+                format!("call:{}", c.id),
+                format!(
+                    "来电 call {} 队列 queue {} 坐席 agent {} 结果 outcome {} 等待 wait {:.0}s 来电号码 caller {}{}",
+                    local(c.arrived_at),
+                    c.queue,
+                    c.agent.as_deref().unwrap_or("-"),
+                    c.outcome,
+                    c.wait_seconds,
+                    masked(&c.caller),
+                    c.satisfaction
+                        .as_ref()
+                        .map(|s| format!(" 评价 rating {s}"))
+                        .unwrap_or_default(),
+                ),
+            );
+            rows.push((
+                c.id,
+                c.outcome,
+                c.satisfaction,
+                c.wait_seconds < short_limit,
+            ));
+        }
+    } else {
+        for grp in store
+            .call_groups(platform_id, from, to, short_limit)
+            .await?
+        {
+            for id in grp.ids {
+                rows.push((id, grp.outcome.clone(), grp.satisfaction.clone(), grp.quick));
+            }
+        }
+    }
+    rows.sort_unstable_by_key(|r| r.0);
+    let mut answer = AnswerRateInput::default();
+    let mut satisfaction = RateInput::default();
+    for (id, outcome, rating, quick) in rows {
+        let offered = OFFERED.contains(&outcome.as_str());
+        if !offered && rating.is_none() {
+            continue;
+        }
+        let id = format!("call:{id}");
+        if offered {
+            if ANSWERED.contains(&outcome.as_str()) {
+                answer.answered.push(id.clone());
+            } else if quick && matches!(outcome.as_str(), "abandoned" | "short_abandoned") {
+                answer.short_abandons.push(id.clone());
+            }
+            answer.offered.push(id.clone());
+        }
+        if let Some(rating) = rating {
+            if GOOD_RATINGS.contains(&rating.as_str()) {
+                satisfaction.numerator.push(id.clone());
+            }
+            satisfaction.denominator.push(id);
+        }
+    }
+    g.input.answer_rate = answer;
+    g.input.front_desk_satisfaction = satisfaction;
+    Ok(())
+}
+
+/// Indicator 2: consultations registered in the period.
+async fn consultations(
+    store: &dyn Store,
+    platform_id: i64,
+    period: &Period,
+    g: &mut Gathered,
+) -> Result<(), ReportError> {
+    let orders = store
+        .order_facts(
+            platform_id,
+            RequestKind::Consultation.code(),
+            period.start_utc(),
+            period.end_utc(),
+        )
+        .await?;
+    let mut rate = RateInput::default();
+    let (mut invalid, mut merged) = (0u32, 0u32);
+    for o in orders {
+        let state = OrderState::from_code(&o.state).ok_or_else(|| {
+            ReportError::Store(StoreError::Corrupt(format!(
+                "order {} has state {:?}",
+                o.number, o.state
+            )))
+        })?;
+        match state {
+            OrderState::Invalid => invalid += 1,
+            OrderState::Merged => merged += 1,
+            _ => {
+                let id = format!("order:{}", o.number);
+                if state == OrderState::DirectlyResolved {
+                    rate.numerator.push(id.clone());
+                }
+                if g.describe {
+                    g.descriptions.insert(
+                        id.clone(),
+                        describe_order(&o.number, RequestKind::Consultation, state),
+                    );
+                }
+                rate.denominator.push(id);
+            }
+        }
+    }
+    if invalid + merged > 0 {
+        g.notes.entry(2).or_default().push(format!(
+            "未计无效工单{invalid}件、已并单{merged}件 ({invalid} invalid and {merged} merged \
+             consultations left out)"
+        ));
+    }
+    g.input.first_contact_resolution = rate;
+    Ok(())
+}
+
+fn describe_order(number: &str, kind: RequestKind, state: OrderState) -> String {
+    format!(
+        "工单 order {number} {}/{} 状态 state {}/{}",
+        kind.label_zh(),
+        kind.code(),
+        state.label_zh(),
+        state.code()
+    )
+}
+
+/// Indicator 3: callback deadlines falling in the period and due by `now`.
+async fn callbacks(
+    store: &dyn Store,
+    platform_id: i64,
+    period: &Period,
+    now: DateTime<Utc>,
+    g: &mut Gathered,
+) -> Result<(), ReportError> {
+    // An on-time callback happens before its deadline (at most a day or so after the
+    // reply); a late one or the overdue timer after it. Read from a few days before.
+    let from = period.start_utc() - Duration::days(3);
+    let to = now.max(period.end_utc()) + Duration::days(1);
+    // (order aggregate id, due_at) → (number, met on time)
+    let mut deadlines: BTreeMap<(DateTime<Utc>, String), (String, bool)> = BTreeMap::new();
+    let due = |p: &serde_json::Value| -> Option<DateTime<Utc>> {
+        p.get("due_at")
+            .and_then(|v| serde_json::from_value::<DateTime<Utc>>(v.clone()).ok())
+            .filter(|d| period.contains(*d) && *d <= now)
+    };
+    for e in store
+        .events_by_type(platform_id, "order.called_back", from, to)
+        .await?
+    {
+        let Some(t) = e.payload.get("timeliness") else {
+            continue;
+        };
+        if t.get("deadline").and_then(|d| d.as_str()) != Some("callback") {
+            continue;
+        }
+        let Some(due_at) = due(t) else { continue };
+        let on_time = t.get("on_time").and_then(|v| v.as_bool()) == Some(true);
+        let number = e.payload["number"].as_str().unwrap_or_default().to_owned();
+        let slot = deadlines
+            .entry((due_at, e.aggregate_id.clone()))
+            .or_insert((number, false));
+        slot.1 |= on_time;
+    }
+    for e in store
+        .events_by_type(platform_id, "order.callback_overdue", from, to)
+        .await?
+    {
+        let Some(due_at) = due(&e.payload) else {
+            continue;
+        };
+        let number = e.payload["number"].as_str().unwrap_or_default().to_owned();
+        deadlines
+            .entry((due_at, e.aggregate_id.clone()))
+            .or_insert((number, false));
+    }
+    // Passed deadlines whose overdue timer has not run yet.
+    for o in store.callback_list(platform_id, 100_000).await? {
+        if o.state != OrderState::PendingCallback {
+            continue;
+        }
+        if let Some(due_at) = o.callback_due_at
+            && period.contains(due_at)
+            && due_at <= now
+        {
+            deadlines
+                .entry((due_at, o.id.to_string()))
+                .or_insert((o.number.clone(), false));
+        }
+    }
+    let mut rate = RateInput::default();
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    for ((due_at, _), (number, on_time)) in deadlines {
+        let n = seen.entry(number.clone()).or_default();
+        *n += 1;
+        let id = if *n == 1 {
+            format!("order:{number}")
+        } else {
+            format!("order:{number}#{n}")
+        };
+        rate.denominator.push(id.clone());
+        if on_time {
+            rate.numerator.push(id.clone());
+        }
+        g.descriptions.insert(
+            id,
+            format!(
+                "工单 order {number} 回访时限 callback due {} {}",
+                local(due_at),
+                if on_time {
+                    "按时回访 called back on time"
+                } else {
+                    "超时或未回访 late or not called back"
+                }
+            ),
+        );
+    }
+    g.input.callback_timeliness = rate;
+    Ok(())
+}
+
+fn range(period: &Period) -> Result<DateRange, ReportError> {
+    DateRange::new(period.start(), period.end()).map_err(|e| ReportError::Invalid(e.to_string()))
+}
+
+/// Indicators 5–9.
+async fn operations(
+    store: &dyn Store,
+    platform_id: i64,
+    period: &Period,
+    now: DateTime<Utc>,
+    g: &mut Gathered,
+) -> Result<(), ReportError> {
+    let ops = ops_rules();
+    let dr = range(period)?;
+
+    // 5: complaints received in the period.
+    let mut complaints = store.complaints(platform_id).await?;
+    complaints.retain(|c| period.contains(c.received_at));
+    complaints.sort_by_key(|c| (c.received_at, c.id.0));
+    for c in &complaints {
+        let level = if !c.counts() {
+            CaseLevel::NotCounted
+        } else if c.severity() == quality::ComplaintSeverity::Ordinary {
+            CaseLevel::Ordinary
+        } else {
+            match c.source {
+                ComplaintSource::Leader => CaseLevel::LeaderRaised,
+                ComplaintSource::Media => CaseLevel::MediaExposed,
+                _ => CaseLevel::BadSocialImpact,
+            }
+        };
+        let id = format!("complaint:{}", c.id.0);
+        g.descriptions.insert(
+            id.clone(),
+            format!(
+                "投诉 complaint {} {} 坐席 staff:{} 核定 verdict {}{} → {}/{}",
+                local(c.received_at),
+                c.source.label_zh(),
+                c.agent.0,
+                c.verdict.code(),
+                if c.verdict_final { " (final)" } else { "" },
+                level.label_zh(),
+                level.label_en()
+            ),
+        );
+        g.input.complaints.push(Case { id, level });
+    }
+    let undecided = complaints.iter().filter(|c| !c.verdict_final).count();
+    if undecided > 0 {
+        g.notes.entry(5).or_default().push(format!(
+            "{undecided}件投诉尚未终审 ({undecided} complaints without a final verdict yet)"
+        ));
+    }
+
+    // 6: attrition over the half year containing the period's last day, measured to
+    // min(period end, now).
+    let half = Period::half_year_containing(period.last_day())
+        .map_err(|e| ReportError::Invalid(e.to_string()))?;
+    let half_range = range(&half)?;
+    let staff: Vec<_> = store
+        .staff_records(platform_id)
+        .await?
+        .into_iter()
+        .map(|r| r.staff)
+        .collect();
+    let today = (now + Duration::hours(8)).date_naive();
+    let as_of = period.last_day().min(today).max(half.start());
+    let report = attrition_live(&staff, half_range, as_of, &ops.attrition)
+        .map_err(|e| ReportError::Invalid(e.to_string()))?;
+    let last = report.measured.last_day().unwrap_or(half.start());
+    let mut att = AttritionInput::default();
+    for s in &staff {
+        let id = format!("staff:{}", s.id.0);
+        let mut described = false;
+        if s.is_certified_on(report.measured.from) {
+            att.staff_at_start.push(id.clone());
+            described = true;
+        }
+        if s.employment
+            .iter()
+            .any(|sp| sp.certified_at(last) && sp.last_day().is_none_or(|l| l > last))
+        {
+            att.staff_at_end.push(id.clone());
+            described = true;
+        }
+        if described {
+            g.descriptions.insert(
+                id.clone(),
+                format!("人员 staff {} {}", s.name, s.position.label_zh()),
+            );
+        }
+    }
+    for d in &report.departures {
+        let id = format!("staff:{}", d.staff_id.0);
+        if d.status == DepartureStatus::Counted {
+            att.leavers.push(id.clone());
+        }
+        g.descriptions.insert(
+            id,
+            format!(
+                "人员 staff {} {} 离职 left {} ({}) {}",
+                d.name,
+                d.position.label_zh(),
+                d.last_day,
+                d.reason.label_zh(),
+                d.status.label_zh()
+            ),
+        );
+    }
+    g.notes.entry(6).or_default().push(format!(
+        "统计区间 measured {} – {}",
+        report.measured.from, last
+    ));
+    g.input.attrition = att;
+
+    // 7: emergencies known in the period.
+    let emergencies = store.emergencies(platform_id).await?;
+    let r7 = indicator7(&emergencies, dr, now);
+    for (eid, status) in &r7.statuses {
+        let id = format!("emergency:{}", eid.0);
+        let level = if r7.counted.contains(eid) {
+            CaseLevel::Ordinary
+        } else {
+            CaseLevel::NotCounted
+        };
+        if let Some(e) = emergencies.iter().find(|e| e.id == *eid) {
+            g.descriptions.insert(
+                id.clone(),
+                format!(
+                    "应急 emergency {} {} {}",
+                    local(e.known_at),
+                    e.kind.label_zh(),
+                    status.label_zh()
+                ),
+            );
+        }
+        g.input.emergencies.push(Case { id, level });
+    }
+    if !r7.awaiting_judgement.is_empty() {
+        g.notes.entry(7).or_default().push(format!(
+            "{}起迟报应急待判定后果 ({} late emergencies await judgement)",
+            r7.awaiting_judgement.len(),
+            r7.awaiting_judgement.len()
+        ));
+    }
+
+    // 8: faults: breaches whose deadline fell in the period, and faults reported in it.
+    let faults = store.faults(platform_id).await?;
+    let r8 = indicator8(&faults, dr, now, &ops.faults);
+    let mut fault_cases: BTreeMap<i64, CaseLevel> = BTreeMap::new();
+    for f in faults.iter().filter(|f| period.contains(f.reported_at)) {
+        fault_cases.insert(f.id.0, CaseLevel::NotCounted);
+    }
+    for b in &r8.waived {
+        fault_cases
+            .entry(b.fault_id.0)
+            .or_insert(CaseLevel::NotCounted);
+    }
+    for b in &r8.counted {
+        fault_cases.insert(b.fault_id.0, CaseLevel::Ordinary);
+    }
+    for (fid, level) in fault_cases {
+        let id = format!("fault:{fid}");
+        if let Some(f) = faults.iter().find(|f| f.id.0 == fid) {
+            let waived = r8.waived.iter().any(|b| b.fault_id.0 == fid);
+            g.descriptions.insert(
+                id.clone(),
+                format!(
+                    "故障 fault {} {} {}{}",
+                    local(f.reported_at),
+                    f.severity.label_zh(),
+                    f.description,
+                    match (level, waived) {
+                        (CaseLevel::Ordinary, _) => " 响应超时 late response",
+                        (_, true) => " 超时已豁免 late, waived",
+                        _ => "",
+                    }
+                ),
+            );
+        }
+        g.input.faults.push(Case { id, level });
+    }
+
+    // 9: praise received in the period.
+    let mut praise = store.praise_list(platform_id).await?;
+    praise.retain(|p| period.contains_date(p.received_on));
+    praise.sort_by_key(|p| (p.received_on, p.id.0));
+    for p in praise {
+        let id = format!("praise:{}", p.id.0);
+        let kind = match p.kind {
+            quality::PraiseKind::Call => PraiseKind::Call,
+            quality::PraiseKind::Letter => PraiseKind::Letter,
+            quality::PraiseKind::Banner => PraiseKind::Banner,
+        };
+        let verified = matches!(p.decision, PraiseDecision::Verified { .. });
+        g.descriptions.insert(
+            id.clone(),
+            format!(
+                "表扬 praise {} {} {}",
+                p.received_on,
+                p.kind.label_zh(),
+                if verified {
+                    "已核实 verified"
+                } else {
+                    "未核实 not verified"
+                }
+            ),
+        );
+        g.input.praise.push(PraiseItem { id, kind, verified });
+    }
+    Ok(())
+}
+
+fn append_notes(assessment: &mut Assessment, notes: &BTreeMap<u8, Vec<String>>) {
+    for ind in &mut assessment.indicators {
+        for n in notes.get(&ind.id).into_iter().flatten() {
+            if !ind.note.is_empty() {
+                ind.note.push('；');
+            }
+            ind.note.push_str(n);
+        }
+    }
+}
+
+fn rules_for<'a>(book: &'a RuleBook, period: &Period) -> Result<&'a RuleSet, ReportError> {
+    book.select(period).map(|s| s.applied).ok_or_else(|| {
+        ReportError::Assess(AssessError::NoRulesInForce {
+            date: period.start(),
+            first: book
+                .versions()
+                .first()
+                .map_or_else(String::new, |v| v.effective_from().to_string()),
+        })
+    })
+}
+
+/// Scores `period` of one sub-platform with the rules in force on its first day.
+pub async fn assess_period(
+    store: &dyn Store,
+    platform_id: i64,
+    book: &RuleBook,
+    period: &Period,
+    now: DateTime<Utc>,
+) -> Result<Assessment, ReportError> {
+    Ok(
+        assess_gathered(store, platform_id, book, period, now, false)
+            .await?
+            .0,
+    )
+}
+
+async fn assess_gathered(
+    store: &dyn Store,
+    platform_id: i64,
+    book: &RuleBook,
+    period: &Period,
+    now: DateTime<Utc>,
+    describe: bool,
+) -> Result<(Assessment, HashMap<String, String>), ReportError> {
+    let rules = rules_for(book, period)?;
+    let g = gather(store, platform_id, period, rules, now, describe).await?;
+    let mut a = rexian_assessment::assess(book, period, g.input)?;
+    append_notes(&mut a, &g.notes);
+    Ok((a, g.descriptions))
+}
+
+/// One record behind an indicator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordLine {
+    pub id: String,
+    pub description: String,
+}
+
+/// An indicator with the records behind its numerator and denominator.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DrillDown {
+    pub period: Period,
+    pub rules_version: String,
+    pub indicator: IndicatorResult,
+    pub numerator: Vec<RecordLine>,
+    pub denominator: Vec<RecordLine>,
+    pub excluded: Vec<RecordLine>,
+}
+
+/// The records behind indicator `id` (1–9) for `period`.
+pub async fn drill_down(
+    store: &dyn Store,
+    platform_id: i64,
+    book: &RuleBook,
+    period: &Period,
+    id: u8,
+    now: DateTime<Utc>,
+) -> Result<DrillDown, ReportError> {
+    let Some(ind) = Indicator::from_id(id) else {
+        return Err(ReportError::Invalid(format!(
+            "id: indicator {id} does not exist (1–9)"
+        )));
+    };
+    let (a, descriptions) = assess_gathered(store, platform_id, book, period, now, true).await?;
+    let result = a
+        .indicators
+        .into_iter()
+        .find(|r| r.code == ind)
+        .ok_or(AssessError::MissingRule(id))?;
+    let lines = |ids: &[String]| -> Vec<RecordLine> {
+        ids.iter()
+            .map(|i| RecordLine {
+                id: i.clone(),
+                description: descriptions.get(i).cloned().unwrap_or_default(),
+            })
+            .collect()
+    };
+    Ok(DrillDown {
+        period: a.period,
+        rules_version: a.rules_version,
+        numerator: lines(&result.records.numerator),
+        denominator: lines(&result.records.denominator),
+        excluded: lines(&result.records.excluded),
+        indicator: result,
+    })
+}
+
+/// The current month so far (Beijing time), scored, with the projection to its end.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Live {
+    pub so_far: Assessment,
+    pub projection: Projection,
+}
+
+pub async fn live(
+    store: &dyn Store,
+    platform_id: i64,
+    book: &RuleBook,
+    now: DateTime<Utc>,
+) -> Result<Live, ReportError> {
+    let period = Period::month_containing(now).map_err(|e| ReportError::Invalid(e.to_string()))?;
+    let rules = rules_for(book, &period)?;
+    let g = gather(store, platform_id, &period, rules, now, false).await?;
+    let fraction = period.elapsed_fraction(now).max(1e-6);
+    let projection = rexian_assessment::project(rules, &period, &g.input, fraction)?;
+    let mut so_far = rexian_assessment::assess(book, &period, g.input)?;
+    append_notes(&mut so_far, &g.notes);
+    Ok(Live { so_far, projection })
+}

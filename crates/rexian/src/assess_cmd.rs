@@ -1,0 +1,166 @@
+//! `rexian assess`: the assessment (平台考核) of a period from the stored records, as a
+//! table (Chinese with English beside) or as the JSON.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use chrono::{NaiveDate, Utc};
+use clap::{Args, ValueEnum};
+use rexian_assessment::{Assessment, IndicatorKind, Period, RuleBook, RuleSet};
+use rexian_store::Store;
+
+#[derive(Args)]
+pub struct AssessArgs {
+    /// 2026-10, 2026Q4, 2026H2, 2026, or contract:2026-03-15 (the contract year signed then)
+    #[arg(long, conflicts_with_all = ["from", "to"], required_unless_present_all = ["from", "to"])]
+    period: Option<String>,
+    /// First day (yyyy-mm-dd), with --to
+    #[arg(long, requires = "to")]
+    from: Option<NaiveDate>,
+    /// Last day, inclusive (yyyy-mm-dd), with --from
+    #[arg(long, requires = "from")]
+    to: Option<NaiveDate>,
+    /// The sub-platform's code [default: the only one]
+    #[arg(long)]
+    platform: Option<String>,
+    /// A rules file (config/assessment.toml format), one per version; repeat for several
+    /// versions [default: the embedded Baisha rules]
+    #[arg(long)]
+    rules: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+/// Reads rule files into a book; an invalid file is an error naming the file and fields.
+pub fn load_rules(files: &[PathBuf]) -> anyhow::Result<RuleBook> {
+    if files.is_empty() {
+        return Ok(RuleBook::baisha_default());
+    }
+    let mut versions = Vec::new();
+    for f in files {
+        versions.push(read_rules(f)?);
+    }
+    RuleBook::new(versions).map_err(|e| anyhow::anyhow!("assessment rules: {e}"))
+}
+
+/// The server's rules, from the configuration; an invalid file stops the start.
+pub fn install_server_rules(files: &[PathBuf]) -> anyhow::Result<()> {
+    let book = load_rules(files).context("configuration: assessment_rules")?;
+    rexian_web::api::assessment::set_rules(book);
+    Ok(())
+}
+
+fn read_rules(path: &Path) -> anyhow::Result<RuleSet> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the assessment rules {}", path.display()))?;
+    RuleSet::from_toml_str(&text)
+        .map_err(|e| anyhow::anyhow!("assessment rules {}:\n{e}", path.display()))
+}
+
+fn period(args: &AssessArgs) -> anyhow::Result<Period> {
+    match (&args.period, args.from, args.to) {
+        (Some(p), _, _) => Period::parse(p).map_err(|e| anyhow::anyhow!("--period: {e}")),
+        (None, Some(from), Some(to)) => {
+            Period::between(from, to).map_err(|e| anyhow::anyhow!("--from/--to: {e}"))
+        }
+        _ => bail!("give --period, or --from and --to"),
+    }
+}
+
+pub async fn run(store: &dyn Store, args: AssessArgs) -> anyhow::Result<()> {
+    let book = load_rules(&args.rules)?;
+    let period = period(&args)?;
+    let platform = super::pick_platform(store, args.platform.as_deref()).await?;
+    let a = rexian_report::assess_period(store, platform.id, &book, &period, Utc::now())
+        .await
+        .context("scoring the period")?;
+    let text = match args.format {
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(&a)?),
+        Format::Table => table(&platform.name, &a),
+    };
+    match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Display width: CJK characters take two columns.
+fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
+        .sum()
+}
+
+fn pad(s: &str, w: usize) -> String {
+    format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
+}
+
+fn figure(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// The score table: one line per indicator, then the total and the payment ratio.
+pub fn table(platform: &str, a: &Assessment) -> String {
+    let mut rows: Vec<[String; 7]> = vec![[
+        "指标 Indicator".into(),
+        "分子/分母 N/D".into(),
+        "值 Value".into(),
+        "目标 Target".into(),
+        "分值 Points".into(),
+        "得分 Score".into(),
+        "说明 Note".into(),
+    ]];
+    for i in &a.indicators {
+        let rate = matches!(i.kind, IndicatorKind::Rate);
+        let pct = |v: f64| format!("{:.2}%", v * 100.0);
+        rows.push([
+            format!("{}. {} {}", i.id, i.name, i.name_en),
+            format!("{}/{}", figure(i.numerator), figure(i.denominator)),
+            match i.value {
+                None => "无数据 no data".into(),
+                Some(v) if rate => pct(v),
+                Some(v) => figure(v),
+            },
+            i.target.map_or_else(|| "-".into(), pct),
+            figure(i.points),
+            format!("{:.2}", i.score),
+            i.note.clone(),
+        ]);
+    }
+    let widths: Vec<usize> = (0..6)
+        .map(|c| rows.iter().map(|r| width(&r[c])).max().unwrap_or(0))
+        .collect();
+    let mut out = format!(
+        "{platform} 考核 assessment {} ({}, {} – {})\n规则版本 rules {} (自 from {})\n\n",
+        a.period.label_zh(),
+        a.period.label(),
+        a.period.start(),
+        a.period.last_day(),
+        a.rules_version,
+        a.rules_effective_from
+    );
+    for r in &rows {
+        let cells: Vec<String> = (0..6).map(|c| pad(&r[c], widths[c])).collect();
+        out.push_str(&format!("{}  {}\n", cells.join("  "), r[6]));
+    }
+    out.push_str(&format!(
+        "\n总分 Total: {:.2}\n付款比例 Payment ratio: {:.0}% ({})\n",
+        a.total,
+        a.payment_ratio * 100.0,
+        a.payment_band
+    ));
+    for n in &a.notes {
+        out.push_str(&format!("注 Note: {n}\n"));
+    }
+    out
+}

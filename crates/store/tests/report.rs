@@ -1,0 +1,193 @@
+//! The report reads (issue 6) through the `Store` trait, on SQLite and (with
+//! `REXIAN_TEST_POSTGRES_URL`) PostgreSQL.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rexian_domain::{Actor, Role};
+use rexian_store::testing;
+use rexian_store::{NewPlatform, NewUser, PlatformSeed};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap()
+}
+
+fn cli() -> Actor {
+    Actor::Cli {
+        os_user: "test".into(),
+    }
+}
+
+fn seed(code: &str) -> PlatformSeed {
+    PlatformSeed {
+        platform: NewPlatform {
+            code: code.into(),
+            name: format!("{code} 分平台"),
+            order_prefix: "XX".into(),
+        },
+        towns: vec![],
+        departments: vec![],
+        seats: vec![],
+        staff: vec![],
+    }
+}
+
+fn user(name: &str) -> NewUser {
+    NewUser {
+        username: name.into(),
+        display_name: name.into(),
+        role: Role::Agent,
+        department_id: None,
+        password_hash: "$argon2id$fake".into(),
+    }
+}
+
+#[tokio::test]
+async fn events_by_type_reads_one_type_in_a_half_open_range_of_one_platform() {
+    for db in testing::all_backends().await {
+        let s = &db.store;
+        let a = s.seed_platform(&seed("aa"), &cli(), t0()).await.unwrap();
+        let b = s.seed_platform(&seed("bb"), &cli(), t0()).await.unwrap();
+        for (i, at) in [0i64, 10, 20, 30].into_iter().enumerate() {
+            let now = t0() + Duration::minutes(at);
+            s.create_user(a.id, &user(&format!("a{i}")), &cli(), now)
+                .await
+                .unwrap();
+        }
+        s.create_user(b.id, &user("b0"), &cli(), t0() + Duration::minutes(10))
+            .await
+            .unwrap();
+        let got = s
+            .events_by_type(
+                a.id,
+                "user.created",
+                t0() + Duration::minutes(10),
+                t0() + Duration::minutes(30),
+            )
+            .await
+            .unwrap();
+        let times: Vec<_> = got.iter().map(|e| e.occurred_at).collect();
+        assert_eq!(
+            times,
+            vec![t0() + Duration::minutes(10), t0() + Duration::minutes(20)],
+            "on {:?}",
+            s.backend()
+        );
+        assert!(got.iter().all(|e| e.platform_id == a.id));
+        let none = s
+            .events_by_type(a.id, "user.nothing", t0(), t0() + Duration::days(1))
+            .await
+            .unwrap();
+        assert!(none.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn call_facts_are_the_calls_of_a_range_oldest_first_with_their_figures() {
+    for db in testing::all_backends().await {
+        let s = &db.store;
+        let a = s.seed_platform(&seed("aa"), &cli(), t0()).await.unwrap();
+        let b = s.seed_platform(&seed("bb"), &cli(), t0()).await.unwrap();
+        let call = |key: &str, minutes: i64, outcome: &str, rating: Option<&str>| {
+            let at = t0() + Duration::minutes(minutes);
+            rexian_store::NewCall {
+                source: "cti".into(),
+                dedup_key: key.into(),
+                caller: "13900001234".into(),
+                called: "12345".into(),
+                queue: "general".into(),
+                agent: (outcome == "completed").then(|| "A01".into()),
+                arrived_at: at,
+                answered_at: None,
+                ended_at: at + Duration::seconds(60),
+                wait_seconds: 12.5,
+                talk_seconds: 0.0,
+                wrap_up_seconds: 0.0,
+                outcome: outcome.into(),
+                overflow_reason: None,
+                satisfaction: rating.map(str::to_owned),
+                record: serde_json::value::RawValue::from_string("{}".to_owned()).unwrap(),
+            }
+        };
+        for c in [
+            call("k3", 30, "abandoned", None),
+            call("k1", 10, "completed", Some("satisfied")),
+            call("k0", 0, "completed", None),
+            call("k9", 90, "completed", None),
+        ] {
+            s.insert_call(a.id, &c, false, &cli(), t0()).await.unwrap();
+        }
+        s.insert_call(b.id, &call("k1", 10, "busy", None), false, &cli(), t0())
+            .await
+            .unwrap();
+        let facts = s
+            .call_facts(
+                a.id,
+                t0() + Duration::minutes(10),
+                t0() + Duration::minutes(90),
+            )
+            .await
+            .unwrap();
+        let got: Vec<_> = facts
+            .iter()
+            .map(|f| {
+                (
+                    f.outcome.as_str(),
+                    f.satisfaction.as_deref(),
+                    f.agent.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("completed", Some("satisfied"), Some("A01")),
+                ("abandoned", None, None)
+            ],
+            "on {:?}",
+            s.backend()
+        );
+        assert_eq!(facts[0].arrived_at, t0() + Duration::minutes(10));
+        assert_eq!(facts[0].wait_seconds, 12.5);
+        assert_eq!(facts[0].caller, "13900001234");
+        assert_eq!(facts[0].queue, "general");
+
+        // Grouped: k0 k1 k9 completed (k1 rated), k3 abandoned; quick below 20 s.
+        let mut groups = s
+            .call_groups(a.id, t0(), t0() + Duration::minutes(91), 20.0)
+            .await
+            .unwrap();
+        groups.sort_by(|x, y| (&x.outcome, &x.satisfaction).cmp(&(&y.outcome, &y.satisfaction)));
+        let got: Vec<_> = groups
+            .iter()
+            .map(|g| {
+                (
+                    g.outcome.as_str(),
+                    g.satisfaction.as_deref(),
+                    g.quick,
+                    g.ids.len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("abandoned", None, true, 1),
+                ("completed", None, true, 2),
+                ("completed", Some("satisfied"), true, 1)
+            ],
+            "on {:?}",
+            s.backend()
+        );
+        assert!(groups[1].ids[0] < groups[1].ids[1], "ids ascending");
+        let slow = s
+            .call_groups(a.id, t0(), t0() + Duration::minutes(91), 10.0)
+            .await
+            .unwrap();
+        assert!(slow.iter().all(|g| !g.quick));
+        assert!(
+            s.call_groups(b.id, t0(), t0(), 10.0)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}

@@ -1,0 +1,262 @@
+//! The assessment API (issue 6): the real server on port 0 with a fixed clock, on a fresh
+//! database of each backend; calls stored through the store, orders through the API.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use reqwest::StatusCode;
+use rexian_domain::time::Clock;
+use rexian_domain::{Actor, Role};
+use rexian_store::testing::{self, TestDb};
+use rexian_store::{NewCall, NewPlatform, NewUser, PlatformSeed};
+use rexian_web::{AppState, WebSettings, hash_password_blocking, spawn_for_test};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// 2026-10-20 10:00 Beijing.
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 10, 20, 2, 0, 0).unwrap()
+}
+
+struct Fixed;
+
+impl Clock for Fixed {
+    fn now(&self) -> DateTime<Utc> {
+        now()
+    }
+}
+
+struct App {
+    addr: SocketAddr,
+    http: reqwest::Client,
+    _db: TestDb,
+}
+
+impl App {
+    async fn start(db: TestDb) -> App {
+        let store = db.store.clone();
+        let t = Utc.with_ymd_and_hms(2026, 9, 1, 0, 0, 0).unwrap();
+        let cli = Actor::Cli {
+            os_user: "test".into(),
+        };
+        let baisha = store
+            .seed_platform(&PlatformSeed::baisha(), &cli, t)
+            .await
+            .unwrap()
+            .id;
+        let mut seed = PlatformSeed::baisha();
+        seed.platform = NewPlatform {
+            code: "other".into(),
+            name: "另一县".into(),
+            order_prefix: "OT".into(),
+        };
+        let other = store.seed_platform(&seed, &cli, t).await.unwrap().id;
+        let hash = hash_password_blocking(PASSWORD).unwrap();
+        for (platform, name, role) in [
+            (baisha, "office", Role::CountyOffice),
+            (baisha, "leader", Role::ShiftLeader),
+            (baisha, "agent1", Role::Agent),
+            (other, "office2", Role::CountyOffice),
+        ] {
+            let new = NewUser {
+                username: name.into(),
+                display_name: name.into(),
+                role,
+                department_id: None,
+                password_hash: hash.clone(),
+            };
+            store.create_user(platform, &new, &cli, t).await.unwrap();
+        }
+        // October 8: 20 offered calls, 19 answered; the caller's number is 13800001111.
+        let day = Utc.with_ymd_and_hms(2026, 10, 8, 1, 0, 0).unwrap();
+        for i in 0..20i64 {
+            let answered = i != 0;
+            let at = day + Duration::minutes(10 * i);
+            let call = NewCall {
+                source: "cti".into(),
+                dedup_key: format!("c{i}"),
+                caller: "13800001111".into(),
+                called: "12345".into(),
+                queue: "general".into(),
+                agent: answered.then(|| "A01".into()),
+                arrived_at: at,
+                answered_at: answered.then(|| at + Duration::seconds(8)),
+                ended_at: at + Duration::seconds(120),
+                wait_seconds: if answered { 8.0 } else { 40.0 },
+                talk_seconds: 100.0,
+                wrap_up_seconds: 0.0,
+                outcome: if answered { "completed" } else { "abandoned" }.into(),
+                overflow_reason: None,
+                satisfaction: None,
+                record: serde_json::value::RawValue::from_string("{}".to_owned()).unwrap(),
+            };
+            store
+                .insert_call(baisha, &call, false, &cli, at + Duration::seconds(120))
+                .await
+                .unwrap();
+        }
+        let state = AppState::new(store, Arc::new(Fixed), WebSettings::default());
+        let addr = spawn_for_test(state).await;
+        App {
+            addr,
+            http: reqwest::Client::new(),
+            _db: db,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    async fn login(&self, username: &str) -> String {
+        let resp = self
+            .http
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({ "username": username, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "login {username}");
+        let body: Value = resp.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+}
+
+fn consultation() -> Value {
+    json!({
+        "kind": "consultation",
+        "title": "社保卡怎么补办",
+        "content": "社保卡丢了，问怎么补办。",
+        "caller_name": "王先生",
+        "caller_phone": "13812345678",
+    })
+}
+
+#[tokio::test]
+async fn the_office_reads_the_score_opens_an_indicator_and_sees_the_month_live() {
+    for db in testing::all_backends().await {
+        let app = App::start(db).await;
+        let agent = app.login("agent1").await;
+        // Two consultations registered through the API (at the fixed clock, October 20),
+        // one answered at the desk.
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let (status, o) = app.post(&agent, "/api/v1/orders", consultation()).await;
+            assert_eq!(status, StatusCode::CREATED, "{o}");
+            ids.push(o["id"].as_i64().unwrap());
+        }
+        let (status, o) = app
+            .post(
+                &agent,
+                &format!("/api/v1/orders/{}/resolve", ids[0]),
+                json!({ "answer": "到社保窗口补办" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{o}");
+
+        let office = app.login("office").await;
+        let (status, a) = app.get(&office, "/api/v1/assessment?period=2026-10").await;
+        assert_eq!(status, StatusCode::OK, "{a}");
+        assert_eq!(a["rules_version"], "baisha-2026.1");
+        let ind = a["indicators"].as_array().unwrap();
+        assert_eq!(ind.len(), 9);
+        assert_eq!(
+            (ind[0]["numerator"].as_f64(), ind[0]["denominator"].as_f64()),
+            (Some(19.0), Some(20.0))
+        );
+        assert_eq!(ind[0]["score"].as_f64(), Some(20.0), "95% is the target");
+        assert_eq!(
+            (ind[1]["numerator"].as_f64(), ind[1]["denominator"].as_f64()),
+            (Some(1.0), Some(2.0))
+        );
+        // The same by explicit dates.
+        let (status, b) = app
+            .get(&office, "/api/v1/assessment?from=2026-10-01&to=2026-10-31")
+            .await;
+        assert_eq!(status, StatusCode::OK, "{b}");
+        assert_eq!(b["indicators"], a["indicators"]);
+
+        // Drill-down: the lists match the counts; callers are masked.
+        let (status, d) = app
+            .get(&office, "/api/v1/assessment/indicators/1?period=2026-10")
+            .await;
+        assert_eq!(status, StatusCode::OK, "{d}");
+        assert_eq!(d["numerator"].as_array().unwrap().len(), 19);
+        assert_eq!(d["denominator"].as_array().unwrap().len(), 20);
+        let text = d.to_string();
+        assert!(text.contains("138****1111"), "{text}");
+        assert!(!text.contains("13800001111"));
+        let (status, d) = app
+            .get(&office, "/api/v1/assessment/indicators/2?period=2026-10")
+            .await;
+        assert_eq!(status, StatusCode::OK, "{d}");
+        assert_eq!(d["numerator"].as_array().unwrap().len(), 1);
+        assert_eq!(d["denominator"].as_array().unwrap().len(), 2);
+        assert!(
+            d["numerator"][0]["description"]
+                .as_str()
+                .unwrap()
+                .contains("直接办结")
+        );
+
+        // Live: October so far, projected, with the headroom.
+        let leader = app.login("leader").await;
+        let (status, l) = app.get(&leader, "/api/v1/assessment/live").await;
+        assert_eq!(status, StatusCode::OK, "{l}");
+        assert_eq!(l["so_far"]["period"]["label"], "2026-10");
+        assert_eq!(
+            l["so_far"]["indicators"][0]["denominator"].as_f64(),
+            Some(20.0)
+        );
+        assert!(
+            l["projection"]["indicators"][0]["headroom"].is_object(),
+            "{l}"
+        );
+
+        // Bad input and roles.
+        for q in ["period=2026-13", "period=soon", "from=2026-10-01", ""] {
+            let (status, e) = app.get(&office, &format!("/api/v1/assessment?{q}")).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {e}");
+            assert!(e["error"]["field"].is_string(), "{q}: {e}");
+        }
+        let (status, _) = app
+            .get(&office, "/api/v1/assessment/indicators/10?period=2026-10")
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = app.get(&agent, "/api/v1/assessment?period=2026-10").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // Another sub-platform's office sees only its own (empty) records.
+        let other = app.login("office2").await;
+        let (status, o) = app.get(&other, "/api/v1/assessment?period=2026-10").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(o["indicators"][0]["denominator"].as_f64(), Some(0.0));
+    }
+}
