@@ -1,5 +1,5 @@
 //! `rexian ops ...`: operations from the command line (issue 5): live attrition, the roster
-//! check, CSV import and export of staff and rosters, the settlement for a payment ratio.
+//! check, CSV and Excel import and export of staff and rosters, the settlement for a payment ratio.
 //! The same rules and the same store methods as the API; changes are recorded with the
 //! command-line actor.
 
@@ -15,7 +15,7 @@ use rexian_operations::roster::{RosterRule, check};
 use rexian_operations::time::{HalfYear, YearMonth, local_date};
 use rexian_store::Store;
 use rexian_store::operations::OpsCtx;
-use rexian_web::api::ops::{RULES, csv_io, staff::parse_half};
+use rexian_web::api::ops::{RULES, csv_io, csv_io::FileFormat, staff::parse_half};
 use rexian_web::error::ApiError;
 
 #[derive(Subcommand)]
@@ -36,36 +36,49 @@ pub enum OpsCommand {
         #[arg(long)]
         platform: Option<String>,
     },
-    /// Import staff records from a CSV file (all rows or none).
+    /// Import staff records from a CSV or Excel (.xlsx) file (all rows or none).
     ImportStaff {
         file: PathBuf,
+        /// `csv` or `xlsx` [default: by the file's extension, else csv]
+        #[arg(long)]
+        format: Option<String>,
         #[arg(long)]
         platform: Option<String>,
     },
-    /// Import roster entries from a CSV file (all rows or none).
+    /// Import roster entries from a CSV or Excel (.xlsx) file (all rows or none).
     ImportRoster {
         file: PathBuf,
+        /// `csv` or `xlsx` [default: by the file's extension, else csv]
+        #[arg(long)]
+        format: Option<String>,
         #[arg(long)]
         platform: Option<String>,
     },
-    /// Export staff records as CSV (UTF-8 with BOM); ID card and mobile masked unless asked.
+    /// Export staff records as CSV (UTF-8 with BOM) or Excel; ID card and mobile masked
+    /// unless asked.
     ExportStaff {
         /// Write here instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// `csv` or `xlsx` [default: by the file's extension, else csv]
+        #[arg(long)]
+        format: Option<String>,
         /// Include full ID card and mobile numbers.
         #[arg(long)]
         with_personal_data: bool,
         #[arg(long)]
         platform: Option<String>,
     },
-    /// Export a month's roster as CSV (UTF-8 with BOM).
+    /// Export a month's roster as CSV (UTF-8 with BOM) or Excel.
     ExportRoster {
         /// `YYYY-MM` [default: this month]
         #[arg(long)]
         month: Option<String>,
         #[arg(long)]
         out: Option<PathBuf>,
+        /// `csv` or `xlsx` [default: by the file's extension, else csv]
+        #[arg(long)]
+        format: Option<String>,
         #[arg(long)]
         platform: Option<String>,
     },
@@ -113,28 +126,34 @@ fn month_or_now(month: Option<&str>) -> anyhow::Result<YearMonth> {
     }
 }
 
-fn write_out(out: Option<PathBuf>, text: &str) -> anyhow::Result<()> {
-    let body = format!("{}{text}", csv_io::BOM);
+/// The file format: `--format`, else the file's extension, else CSV.
+fn file_format(flag: Option<&str>, path: Option<&PathBuf>) -> anyhow::Result<FileFormat> {
+    match flag {
+        Some(f) => {
+            FileFormat::from_name(f).ok_or_else(|| anyhow!("--format: `{f}` is not csv or xlsx"))
+        }
+        None => Ok(path
+            .and_then(|p| FileFormat::from_path(p))
+            .unwrap_or(FileFormat::Csv)),
+    }
+}
+
+fn write_out(out: Option<PathBuf>, body: &[u8]) -> anyhow::Result<()> {
     match out {
         Some(path) => {
             std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))
         }
         None => {
-            print!("{body}");
+            use std::io::Write;
+            std::io::stdout().write_all(body)?;
             Ok(())
         }
     }
 }
 
-fn read_csv(path: &PathBuf) -> anyhow::Result<String> {
+fn read_table(path: &PathBuf, format: FileFormat) -> anyhow::Result<csv_io::Table> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        anyhow!(
-            "{} is not UTF-8; in Excel save it as \"CSV UTF-8 (逗号分隔)\"",
-            path.display()
-        )
-    })?;
-    Ok(text.strip_prefix(csv_io::BOM).unwrap_or(&text).to_owned())
+    csv_io::read_table(format, &bytes).map_err(|e| anyhow!("{}: {}", path.display(), api(e)))
 }
 
 pub async fn run(store: &dyn Store, actor: Actor, cmd: OpsCommand) -> anyhow::Result<()> {
@@ -243,10 +262,14 @@ pub async fn run(store: &dyn Store, actor: Actor, cmd: OpsCommand) -> anyhow::Re
             }
             Ok(())
         }
-        OpsCommand::ImportStaff { file, platform: p } => {
+        OpsCommand::ImportStaff {
+            file,
+            format,
+            platform: p,
+        } => {
             let p = platform(&p).await?;
-            let text = read_csv(&file)?;
-            let (rows, lines) = csv_io::parse_staff_csv(&text).map_err(api)?;
+            let table = read_table(&file, file_format(format.as_deref(), Some(&file))?)?;
+            let (rows, lines) = csv_io::parse_staff(&table).map_err(api)?;
             let stored = store
                 .import_staff(&ctx(p.id), &rows)
                 .await
@@ -254,11 +277,15 @@ pub async fn run(store: &dyn Store, actor: Actor, cmd: OpsCommand) -> anyhow::Re
             println!("imported {} staff records into {}", stored.len(), p.name);
             Ok(())
         }
-        OpsCommand::ImportRoster { file, platform: p } => {
+        OpsCommand::ImportRoster {
+            file,
+            format,
+            platform: p,
+        } => {
             let p = platform(&p).await?;
-            let text = read_csv(&file)?;
+            let table = read_table(&file, file_format(format.as_deref(), Some(&file))?)?;
             let people = store.staff_records(p.id).await?;
-            let entries = csv_io::parse_roster_csv(&text, &people).map_err(api)?;
+            let entries = csv_io::parse_roster(&table, &people).map_err(api)?;
             let added = store
                 .add_roster_entries(&ctx(p.id), &entries, &RULES.roster.shifts)
                 .await?;
@@ -268,29 +295,29 @@ pub async fn run(store: &dyn Store, actor: Actor, cmd: OpsCommand) -> anyhow::Re
         OpsCommand::ExportStaff {
             out,
             with_personal_data,
+            format,
             platform: p,
         } => {
             let p = platform(&p).await?;
+            let format = file_format(format.as_deref(), out.as_ref())?;
             let records = store.staff_records(p.id).await?;
-            write_out(
-                out,
-                &csv_io::staff_csv(&records, with_personal_data).map_err(api)?,
-            )
+            let body = csv_io::staff_file(&records, with_personal_data, format).map_err(api)?;
+            write_out(out, &body)
         }
         OpsCommand::ExportRoster {
             month,
             out,
+            format,
             platform: p,
         } => {
             let p = platform(&p).await?;
+            let format = file_format(format.as_deref(), out.as_ref())?;
             let period = month_or_now(month.as_deref())?.range()?;
             let last = period.last_day().unwrap_or(period.from);
             let w = store.roster(p.id, period.from, last).await?;
             let people = store.staff_records(p.id).await?;
-            write_out(
-                out,
-                &csv_io::roster_csv(&w.entries, &people, period).map_err(api)?,
-            )
+            let body = csv_io::roster_file(&w.entries, &people, period, format).map_err(api)?;
+            write_out(out, &body)
         }
         OpsCommand::Settlement { ratio, platform: p } => {
             let p = platform(&p).await?;

@@ -69,6 +69,32 @@ fn import_check_and_export_from_the_command_line() {
         "\u{feff}日期,班次,工号,姓名\n2020-11-01,night,C1,王芳\n"
     );
 
+    // Excel: by extension or --format; the workbook reads back (the same rows again are
+    // refused by the row, so it was parsed down to the store).
+    let book = d.join("staff.dat");
+    let b = book.to_str().unwrap();
+    ok(d, &["ops", "export-staff", "--format", "xlsx", "--out", b]);
+    assert!(std::fs::read(&book).unwrap().starts_with(b"PK"));
+    let again = rexian(d, &["ops", "import-staff", "--format", "xlsx", b]);
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("row 2"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let xlsx = d.join("roster.xlsx");
+    let x = xlsx.to_str().unwrap();
+    ok(
+        d,
+        &["ops", "export-roster", "--month", "2020-11", "--out", x],
+    );
+    let csv = d.join("roster2.csv");
+    std::fs::write(&csv, "日期,班次,工号\n2020-11-02,夜班,C1\n").unwrap();
+    ok(d, &["ops", "import-roster", csv.to_str().unwrap()]);
+    let bad = rexian(d, &["ops", "import-roster", "--format", "csv", x]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("UTF-8"));
+    let dup = rexian(d, &["ops", "import-roster", x]);
+    assert!(!dup.status.success());
+
     let none = rexian(d, &["ops", "settlement", "--ratio", "0.95"]);
     assert!(String::from_utf8_lossy(&none.stderr).contains("no contract"));
 }
