@@ -15,6 +15,7 @@ use rexian_operations::roster::{RosterRule, check};
 use rexian_operations::time::{HalfYear, YearMonth, local_date};
 use rexian_store::Store;
 use rexian_store::operations::OpsCtx;
+use rexian_web::api::ops::roster::night_duty_of;
 use rexian_web::api::ops::{RULES, csv_io, csv_io::FileFormat, staff::parse_half};
 use rexian_web::error::ApiError;
 
@@ -30,6 +31,15 @@ pub enum OpsCommand {
     },
     /// Check a month's roster: uncovered nights and broken rules.
     RosterCheck {
+        /// `YYYY-MM` [default: this month]
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long)]
+        platform: Option<String>,
+    },
+    /// Night-duty allowance counts per person for a month: rostered nights, and those
+    /// worked (signed in on a seat for the configured share of the night).
+    NightDuty {
         /// `YYYY-MM` [default: this month]
         #[arg(long)]
         month: Option<String>,
@@ -258,6 +268,41 @@ pub async fn run(store: &dyn Store, actor: Actor, cmd: OpsCommand) -> anyhow::Re
                     f.detail,
                     f.staff_id
                         .map_or(String::new(), |s| format!(" (staff {s})"))
+                );
+            }
+            Ok(())
+        }
+        OpsCommand::NightDuty { month, platform: p } => {
+            let p = platform(&p).await?;
+            let month = month_or_now(month.as_deref())?;
+            let view = night_duty_of(store, p.id, month, chrono::Utc::now())
+                .await
+                .map_err(api)?;
+            let people = store.staff_records(p.id).await?;
+            let total: u32 = view.allowances.iter().map(|a| a.worked_nights).sum();
+            println!(
+                "{} night duty {}: {total} allowance nights",
+                p.name, view.month
+            );
+            for a in &view.allowances {
+                let person = people.iter().find(|r| r.staff.id == a.staff_id);
+                let missed: String = a
+                    .nights
+                    .iter()
+                    .filter(|n| !n.worked)
+                    .map(|n| format!(" {} ({} min signed in)", n.date, n.signed_in_minutes))
+                    .collect();
+                println!(
+                    "  {} {}: {} worked of {} rostered{}",
+                    person.map_or("?", |r| r.code.as_str()),
+                    person.map_or("?", |r| r.staff.name.as_str()),
+                    a.worked_nights,
+                    a.rostered_nights,
+                    if missed.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; not worked:{missed}")
+                    }
                 );
             }
             Ok(())

@@ -54,6 +54,13 @@ fn import_check_and_export_from_the_command_line() {
     ok(d, &["ops", "import-roster", roster.to_str().unwrap()]);
     let check = ok(d, &["ops", "roster-check", "--month", "2020-11"]);
     assert!(check.contains("29 nights uncovered"), "{check}");
+    // No login linked, so no seat sign-ins: rostered, not worked.
+    let nd = ok(d, &["ops", "night-duty", "--month", "2020-11"]);
+    assert!(nd.contains("0 allowance nights"), "{nd}");
+    assert!(
+        nd.contains("C1 王芳: 0 worked of 1 rostered; not worked: 2020-11-01 (0 min signed in)"),
+        "{nd}"
+    );
 
     // Exports start with a BOM; personal data only when asked for.
     let masked = ok(d, &["ops", "export-staff"]);

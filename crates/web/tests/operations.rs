@@ -1211,7 +1211,8 @@ async fn a_roster_month_missing_one_night_is_flagged_on_exactly_that_night() {
 
         // Night duty per person: 29 rostered nights shared by four, none confirmed yet.
         let (_, nd) = app.get(&m, "/api/v1/roster/night-duty?month=2026-11").await;
-        assert_eq!(nd["sign_ins_available"], false);
+        assert_eq!(nd["sign_ins_available"], true);
+        assert_eq!(nd["allowances"][0]["worked_nights"], 0, "{nd}");
         let rostered: i64 = nd["allowances"].as_array().unwrap().iter().map(|a| a["rostered_nights"].as_i64().unwrap()).sum();
         assert_eq!(rostered, 29, "{nd}");
 
@@ -1869,4 +1870,119 @@ async fn ws_fix_and_import(app: &App, m: &str) {
         (StatusCode::CREATED, Some(2)),
         "{r}"
     );
+}
+
+/// An ACD state change as crates/web/src/acd.rs logs it.
+async fn agent_state(app: &App, agent: &str, at: DateTime<Utc>, from: &str, to: &str) {
+    let platforms = app._db.store.list_platforms().await.unwrap();
+    let baisha = platforms.iter().find(|p| p.code != "other").unwrap().id;
+    app._db
+        .store
+        .log_acd_event(
+            baisha,
+            &rexian_domain::AggregateRef::new("agent", agent),
+            "agent.state_changed",
+            json!({ "at": at, "from": { "state": from }, "to": { "state": to }, "forced_by": null }),
+            None,
+            &Actor::System { component: "acd".into() },
+            at,
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn night_duty_counts_a_rostered_night_only_when_signed_in_for_most_of_it() {
+    each_backend(bj(2026, 12, 2, 10, 0), |app| async move {
+        let m = app.login("manager").await;
+        let mut ids = Vec::new();
+        for (code, login) in [("N1", Some("agent")), ("N2", Some("leader")), ("N3", None)] {
+            let s = app
+                .ok(
+                    &m,
+                    "/api/v1/staff",
+                    json!({ "code": code, "name": format!("员工{code}"), "position": "agent",
+                            "start": "2026-01-01", "certified_on": "2026-02-01",
+                            "user_id": login.map(|l| app.users[l]) }),
+                    StatusCode::CREATED,
+                )
+                .await;
+            ids.push(s["id"].as_i64().unwrap());
+        }
+        let entries: Vec<Value> = [
+            (ids[0], "2026-11-03"),
+            (ids[1], "2026-11-04"),
+            (ids[2], "2026-11-05"),
+            (ids[0], "2026-11-06"),
+        ]
+        .iter()
+        .map(|(id, d)| json!({ "staff_id": id, "date": d, "shift": "night" }))
+        .collect();
+        app.ok(
+            &m,
+            "/api/v1/roster/entries",
+            json!({ "entries": entries }),
+            StatusCode::CREATED,
+        )
+        .await;
+        // N1 (login `agent`): signed in 00:05, a break, signed out 07:50: counts.
+        agent_state(&app, "agent", bj(2026, 11, 3, 0, 5), "signed_out", "ready").await;
+        agent_state(&app, "agent", bj(2026, 11, 3, 3, 0), "ready", "on_break").await;
+        agent_state(&app, "agent", bj(2026, 11, 3, 3, 15), "on_break", "ready").await;
+        agent_state(&app, "agent", bj(2026, 11, 3, 7, 50), "ready", "signed_out").await;
+        // N2 (login `leader`): only 02:00–05:00: does not count.
+        agent_state(&app, "leader", bj(2026, 11, 4, 2, 0), "signed_out", "ready").await;
+        agent_state(&app, "leader", bj(2026, 11, 4, 5, 0), "ready", "signed_out").await;
+        // N1 on the 6th: signed in the evening before and never signed out: counts.
+        agent_state(
+            &app,
+            "agent",
+            bj(2026, 11, 5, 23, 0),
+            "signed_out",
+            "not_ready",
+        )
+        .await;
+
+        let (status, nd) = app.get(&m, "/api/v1/roster/night-duty?month=2026-11").await;
+        assert_eq!(status, StatusCode::OK, "{nd}");
+        let by = |id: i64| {
+            nd["allowances"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["staff_id"] == id)
+                .cloned()
+                .unwrap()
+        };
+        let n1 = by(ids[0]);
+        assert_eq!(
+            (n1["rostered_nights"].as_i64(), n1["worked_nights"].as_i64()),
+            (Some(2), Some(2)),
+            "{n1}"
+        );
+        assert_eq!(n1["nights"][0]["signed_in_minutes"], 465, "{n1}");
+        let n2 = by(ids[1]);
+        assert_eq!(
+            (n2["rostered_nights"].as_i64(), n2["worked_nights"].as_i64()),
+            (Some(1), Some(0)),
+            "{n2}"
+        );
+        assert_eq!(n2["nights"][0]["signed_in_minutes"], 180, "{n2}");
+        // N3 has no login: rostered, never confirmed.
+        let n3 = by(ids[2]);
+        assert_eq!(
+            (n3["rostered_nights"].as_i64(), n3["worked_nights"].as_i64()),
+            (Some(1), Some(0)),
+            "{n3}"
+        );
+        // The other sub-platform sees none of it.
+        let (_, other) = app
+            .get(
+                &app.login("manager2").await,
+                "/api/v1/roster/night-duty?month=2026-11",
+            )
+            .await;
+        assert_eq!(other["allowances"], json!([]), "{other}");
+    })
+    .await;
 }
