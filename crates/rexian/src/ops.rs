@@ -1,5 +1,6 @@
 //! `rexian ops ...`: operations from the command line (issue 5): live attrition, the roster
-//! check, CSV and Excel import and export of staff and rosters, the settlement for a payment ratio.
+//! check, CSV and Excel import and export of staff and rosters, night duty, the settlement for
+//! a payment ratio or an assessment score.
 //! The same rules and the same store methods as the API; changes are recorded with the
 //! command-line actor.
 
@@ -7,6 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, anyhow, bail};
 use clap::Subcommand;
+use rexian_assessment::{Period, RuleSet};
 use rexian_domain::Actor;
 use rexian_operations::attrition::{attrition, attrition_live};
 use rexian_operations::contract::settlement;
@@ -92,11 +94,23 @@ pub enum OpsCommand {
         #[arg(long)]
         platform: Option<String>,
     },
-    /// The final payment due for a payment ratio, under the contract in force.
+    /// The final payment due, under the contract in force: for a payment ratio, or for an
+    /// assessment total score mapped through the assessment's payment table.
     Settlement {
         /// 0 to 1, e.g. 0.95
+        #[arg(long, required_unless_present = "score", conflicts_with = "score")]
+        ratio: Option<f64>,
+        /// The assessment's total score, e.g. 91.5: the ratio is its payment-table band.
         #[arg(long)]
-        ratio: f64,
+        score: Option<f64>,
+        /// The assessed period (`2026-10`, `2026H2`, `contract:2026-03-15`...): the contract
+        /// in force at its end [default: today's contract].
+        #[arg(long)]
+        period: Option<String>,
+        /// An assessment rules file (the config/assessment.toml format) [default: the
+        /// built-in Baisha rules].
+        #[arg(long)]
+        assessment_rules: Option<PathBuf>,
         #[arg(long)]
         platform: Option<String>,
     },
@@ -134,6 +148,41 @@ fn month_or_now(month: Option<&str>) -> anyhow::Result<YearMonth> {
         Some(m) => m.parse().map_err(|e| anyhow!("--month: {e}")),
         None => Ok(YearMonth::containing(today())),
     }
+}
+
+/// The payment ratio of an assessment total score, and the band's label, from the payment
+/// table of the assessment rules (a file, or the built-in Baisha rules) in force for `period`.
+fn payment_ratio(
+    score: f64,
+    rules_file: Option<&PathBuf>,
+    period: Option<&Period>,
+) -> anyhow::Result<(f64, String)> {
+    if !score.is_finite() || score < 0.0 {
+        bail!("--score: {score} is not a total score (0 or more)");
+    }
+    let rules = match rules_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            RuleSet::from_toml_str(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?
+        }
+        None => RuleSet::baisha_default(),
+    };
+    if let Some(period) = period
+        && period.last_day() < rules.effective_from()
+    {
+        bail!(
+            "the assessment rules {} apply from {}, after the period {}",
+            rules.version(),
+            rules.effective_from(),
+            period.label()
+        );
+    }
+    let band = rules
+        .payment_table()
+        .band_for(score)
+        .with_context(|| format!("no payment band covers the score {score}"))?;
+    Ok((band.share, band.label_zh()))
 }
 
 /// The file format: `--format`, else the file's extension, else CSV.
@@ -364,15 +413,36 @@ pub async fn run(store: &dyn Store, actor: Actor, cmd: OpsCommand) -> anyhow::Re
             let body = csv_io::roster_file(&w.entries, &people, period, format).map_err(api)?;
             write_out(out, &body)
         }
-        OpsCommand::Settlement { ratio, platform: p } => {
+        OpsCommand::Settlement {
+            ratio,
+            score,
+            period,
+            assessment_rules,
+            platform: p,
+        } => {
             let p = platform(&p).await?;
-            let day = today();
+            let period = period
+                .map(|x| Period::parse(&x).map_err(|e| anyhow!("--period: {e}")))
+                .transpose()?;
+            let (ratio, band) = match (ratio, score) {
+                (Some(r), _) => (r, None),
+                (None, Some(score)) => {
+                    let (ratio, label) =
+                        payment_ratio(score, assessment_rules.as_ref(), period.as_ref())?;
+                    (ratio, Some(format!("score {score} in band {label}")))
+                }
+                (None, None) => bail!("give --ratio or --score"),
+            };
+            let day = period.as_ref().map_or_else(today, Period::last_day);
             let contracts = store.contracts(p.id).await?;
             let c = contracts
                 .iter()
                 .find(|c| c.record.start <= day && day <= c.record.end)
                 .or(contracts.last())
                 .with_context(|| format!("{} has no contract recorded", p.name))?;
+            if let Some(b) = &band {
+                println!("{b} → payment ratio {ratio}");
+            }
             let s = settlement(&c.record, ratio)?;
             println!(
                 "contract {} ({}–{}): total {} yuan, final payment {} yuan ({} bp); ratio {} → due {} yuan, withheld {} yuan",

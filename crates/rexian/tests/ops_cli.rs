@@ -146,3 +146,104 @@ fn a_rules_file_replaces_the_built_in_operations_rules() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("operations rules file"));
 }
+
+/// `ops settlement --score` maps the score through the assessment's payment table, on a
+/// database of each backend holding a contract.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settlement_for_an_assessment_score() {
+    use rexian_operations::OperationsConfig;
+    use rexian_operations::contract::Contract;
+    use rexian_store::PlatformSeed;
+    use rexian_store::operations::OpsCtx;
+    for db in rexian_store::testing::all_backends().await {
+        let now = chrono::Utc::now();
+        let cli = rexian_domain::Actor::Cli {
+            os_user: "test".into(),
+        };
+        let p = db
+            .store
+            .seed_platform(&PlatformSeed::baisha(), &cli, now)
+            .await
+            .unwrap();
+        let cfg = OperationsConfig::baisha_default().unwrap();
+        let start = chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+        let c = Contract::from_bill(
+            "白沙黎族自治县12345热线办公室",
+            "示例运营服务有限公司",
+            start,
+            cfg.contract.final_payment_share_bp,
+            cfg.contract.bill,
+        )
+        .unwrap();
+        let ctx = OpsCtx {
+            platform_id: p.id,
+            actor: cli,
+            user: rexian_operations::ids::UserId(0),
+            now,
+        };
+        db.store.create_contract(&ctx, &c).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            Command::new(BIN)
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("REXIAN_DATA_DIR", dir.path())
+                .env("REXIAN_DATABASE_URL", &db.url)
+                .env("REXIAN_LOG__LEVEL", "warn")
+                .stdin(Stdio::null())
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let out = run(&[
+            "ops",
+            "settlement",
+            "--score",
+            "91.5",
+            "--period",
+            "2026-10",
+        ]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // 1,406,000.00 × 30 % = 421,800.00; × 95 % = 400,710.00.
+        assert!(
+            text.contains("score 91.5 in band 90分至95分以下 → payment ratio 0.95"),
+            "{text}"
+        );
+        assert!(
+            text.contains("due 400710.00 yuan, withheld 21090.00 yuan"),
+            "{text}"
+        );
+        // --ratio still works; both, or neither, are refused.
+        let out = run(&["ops", "settlement", "--ratio", "1"]);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("withheld 0.00 yuan"),
+            "{out:?}"
+        );
+        assert!(
+            !run(&["ops", "settlement", "--ratio", "1", "--score", "99"])
+                .status
+                .success()
+        );
+        assert!(!run(&["ops", "settlement"]).status.success());
+        // Rules that start after the period are not applied to it.
+        let early = run(&[
+            "ops",
+            "settlement",
+            "--score",
+            "91.5",
+            "--period",
+            "2025-10",
+        ]);
+        assert!(
+            String::from_utf8_lossy(&early.stderr).contains("apply from 2026-01-01"),
+            "{early:?}"
+        );
+        let low = run(&["ops", "settlement", "--score=-3"]);
+        assert!(String::from_utf8_lossy(&low.stderr).contains("--score"));
+    }
+}
