@@ -631,3 +631,33 @@ pub async fn count_trainings(
     let as_of = year.contains(day).then_some(day);
     Ok(Json(training_count(&list, year, as_of, &RULES.training)))
 }
+
+#[cfg(test)]
+mod sign_in_tests {
+    use super::*;
+
+    fn t(h: u32, m: u32) -> DateTime<Utc> {
+        chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 2, h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn state_changes_become_signed_in_intervals() {
+        let s = StaffId(7);
+        // Out of order; a repeated sign-in and a stray sign-out change nothing; still
+        // signed in at the end: open until now.
+        let changes = vec![
+            (t(20, 0), true),
+            (t(16, 5), true),
+            (t(17, 0), true),
+            (t(23, 50), false),
+            (t(15, 0), false),
+            (t(16, 0), false),
+        ];
+        let got = sign_in_intervals(s, changes, t(23, 59));
+        let want = [(t(16, 5), t(23, 50))];
+        assert_eq!(got.iter().map(|i| (i.from, i.to)).collect::<Vec<_>>(), want);
+        let open = sign_in_intervals(s, vec![(t(22, 0), true)], t(23, 0));
+        assert_eq!((open[0].from, open[0].to), (t(22, 0), t(23, 0)));
+        assert!(sign_in_intervals(s, vec![(t(22, 0), true)], t(21, 0)).is_empty());
+    }
+}
