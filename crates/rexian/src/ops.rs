@@ -1,5 +1,6 @@
 //! `rexian ops ...`: operations from the command line (issue 5): live attrition, the roster
-//! check, CSV import and export of staff and rosters, the settlement for a payment ratio.
+//! check, CSV and Excel import and export of staff and rosters, night duty, the settlement for
+//! a payment ratio or an assessment score.
 //! The same rules and the same store methods as the API; changes are recorded with the
 //! command-line actor.
 
@@ -7,6 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, anyhow, bail};
 use clap::Subcommand;
+use rexian_assessment::{Period, RuleSet};
 use rexian_domain::Actor;
 use rexian_operations::attrition::{attrition, attrition_live};
 use rexian_operations::contract::settlement;
@@ -15,7 +17,8 @@ use rexian_operations::roster::{RosterRule, check};
 use rexian_operations::time::{HalfYear, YearMonth, local_date};
 use rexian_store::Store;
 use rexian_store::operations::OpsCtx;
-use rexian_web::api::ops::{RULES, csv_io, staff::parse_half};
+use rexian_web::api::ops::roster::night_duty_of;
+use rexian_web::api::ops::{RULES, csv_io, csv_io::FileFormat, staff::parse_half};
 use rexian_web::error::ApiError;
 
 #[derive(Subcommand)]
@@ -36,44 +39,78 @@ pub enum OpsCommand {
         #[arg(long)]
         platform: Option<String>,
     },
-    /// Import staff records from a CSV file (all rows or none).
+    /// Night-duty allowance counts per person for a month: rostered nights, and those
+    /// worked (signed in on a seat for the configured share of the night).
+    NightDuty {
+        /// `YYYY-MM` [default: this month]
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long)]
+        platform: Option<String>,
+    },
+    /// Import staff records from a CSV or Excel (.xlsx) file (all rows or none).
     ImportStaff {
         file: PathBuf,
+        /// `csv` or `xlsx` [default: by the file's extension, else csv]
+        #[arg(long)]
+        format: Option<String>,
         #[arg(long)]
         platform: Option<String>,
     },
-    /// Import roster entries from a CSV file (all rows or none).
+    /// Import roster entries from a CSV or Excel (.xlsx) file (all rows or none).
     ImportRoster {
         file: PathBuf,
+        /// `csv` or `xlsx` [default: by the file's extension, else csv]
+        #[arg(long)]
+        format: Option<String>,
         #[arg(long)]
         platform: Option<String>,
     },
-    /// Export staff records as CSV (UTF-8 with BOM); ID card and mobile masked unless asked.
+    /// Export staff records as CSV (UTF-8 with BOM) or Excel; ID card and mobile masked
+    /// unless asked.
     ExportStaff {
         /// Write here instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// `csv` or `xlsx` [default: by the file's extension, else csv]
+        #[arg(long)]
+        format: Option<String>,
         /// Include full ID card and mobile numbers.
         #[arg(long)]
         with_personal_data: bool,
         #[arg(long)]
         platform: Option<String>,
     },
-    /// Export a month's roster as CSV (UTF-8 with BOM).
+    /// Export a month's roster as CSV (UTF-8 with BOM) or Excel.
     ExportRoster {
         /// `YYYY-MM` [default: this month]
         #[arg(long)]
         month: Option<String>,
         #[arg(long)]
         out: Option<PathBuf>,
+        /// `csv` or `xlsx` [default: by the file's extension, else csv]
+        #[arg(long)]
+        format: Option<String>,
         #[arg(long)]
         platform: Option<String>,
     },
-    /// The final payment due for a payment ratio, under the contract in force.
+    /// The final payment due, under the contract in force: for a payment ratio, or for an
+    /// assessment total score mapped through the assessment's payment table.
     Settlement {
         /// 0 to 1, e.g. 0.95
+        #[arg(long, required_unless_present = "score", conflicts_with = "score")]
+        ratio: Option<f64>,
+        /// The assessment's total score, e.g. 91.5: the ratio is its payment-table band.
         #[arg(long)]
-        ratio: f64,
+        score: Option<f64>,
+        /// The assessed period (`2026-10`, `2026H2`, `contract:2026-03-15`...): the contract
+        /// in force at its end [default: today's contract].
+        #[arg(long)]
+        period: Option<String>,
+        /// An assessment rules file (the config/assessment.toml format) [default: the
+        /// built-in Baisha rules].
+        #[arg(long)]
+        assessment_rules: Option<PathBuf>,
         #[arg(long)]
         platform: Option<String>,
     },
@@ -113,28 +150,69 @@ fn month_or_now(month: Option<&str>) -> anyhow::Result<YearMonth> {
     }
 }
 
-fn write_out(out: Option<PathBuf>, text: &str) -> anyhow::Result<()> {
-    let body = format!("{}{text}", csv_io::BOM);
+/// The payment ratio of an assessment total score, and the band's label, from the payment
+/// table of the assessment rules (a file, or the built-in Baisha rules) in force for `period`.
+fn payment_ratio(
+    score: f64,
+    rules_file: Option<&PathBuf>,
+    period: Option<&Period>,
+) -> anyhow::Result<(f64, String)> {
+    if !score.is_finite() || score < 0.0 {
+        bail!("--score: {score} is not a total score (0 or more)");
+    }
+    let rules = match rules_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            RuleSet::from_toml_str(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?
+        }
+        None => RuleSet::baisha_default(),
+    };
+    if let Some(period) = period
+        && period.last_day() < rules.effective_from()
+    {
+        bail!(
+            "the assessment rules {} apply from {}, after the period {}",
+            rules.version(),
+            rules.effective_from(),
+            period.label()
+        );
+    }
+    let band = rules
+        .payment_table()
+        .band_for(score)
+        .with_context(|| format!("no payment band covers the score {score}"))?;
+    Ok((band.share, band.label_zh()))
+}
+
+/// The file format: `--format`, else the file's extension, else CSV.
+fn file_format(flag: Option<&str>, path: Option<&PathBuf>) -> anyhow::Result<FileFormat> {
+    match flag {
+        Some(f) => {
+            FileFormat::from_name(f).ok_or_else(|| anyhow!("--format: `{f}` is not csv or xlsx"))
+        }
+        None => Ok(path
+            .and_then(|p| FileFormat::from_path(p))
+            .unwrap_or(FileFormat::Csv)),
+    }
+}
+
+fn write_out(out: Option<PathBuf>, body: &[u8]) -> anyhow::Result<()> {
     match out {
         Some(path) => {
             std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))
         }
         None => {
-            print!("{body}");
+            use std::io::Write;
+            std::io::stdout().write_all(body)?;
             Ok(())
         }
     }
 }
 
-fn read_csv(path: &PathBuf) -> anyhow::Result<String> {
+fn read_table(path: &PathBuf, format: FileFormat) -> anyhow::Result<csv_io::Table> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        anyhow!(
-            "{} is not UTF-8; in Excel save it as \"CSV UTF-8 (逗号分隔)\"",
-            path.display()
-        )
-    })?;
-    Ok(text.strip_prefix(csv_io::BOM).unwrap_or(&text).to_owned())
+    csv_io::read_table(format, &bytes).map_err(|e| anyhow!("{}: {}", path.display(), api(e)))
 }
 
 pub async fn run(store: &dyn Store, actor: Actor, cmd: OpsCommand) -> anyhow::Result<()> {
@@ -243,10 +321,49 @@ pub async fn run(store: &dyn Store, actor: Actor, cmd: OpsCommand) -> anyhow::Re
             }
             Ok(())
         }
-        OpsCommand::ImportStaff { file, platform: p } => {
+        OpsCommand::NightDuty { month, platform: p } => {
             let p = platform(&p).await?;
-            let text = read_csv(&file)?;
-            let (rows, lines) = csv_io::parse_staff_csv(&text).map_err(api)?;
+            let month = month_or_now(month.as_deref())?;
+            let view = night_duty_of(store, p.id, month, chrono::Utc::now())
+                .await
+                .map_err(api)?;
+            let people = store.staff_records(p.id).await?;
+            let total: u32 = view.allowances.iter().map(|a| a.worked_nights).sum();
+            println!(
+                "{} night duty {}: {total} allowance nights",
+                p.name, view.month
+            );
+            for a in &view.allowances {
+                let person = people.iter().find(|r| r.staff.id == a.staff_id);
+                let missed: String = a
+                    .nights
+                    .iter()
+                    .filter(|n| !n.worked)
+                    .map(|n| format!(" {} ({} min signed in)", n.date, n.signed_in_minutes))
+                    .collect();
+                println!(
+                    "  {} {}: {} worked of {} rostered{}",
+                    person.map_or("?", |r| r.code.as_str()),
+                    person.map_or("?", |r| r.staff.name.as_str()),
+                    a.worked_nights,
+                    a.rostered_nights,
+                    if missed.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; not worked:{missed}")
+                    }
+                );
+            }
+            Ok(())
+        }
+        OpsCommand::ImportStaff {
+            file,
+            format,
+            platform: p,
+        } => {
+            let p = platform(&p).await?;
+            let table = read_table(&file, file_format(format.as_deref(), Some(&file))?)?;
+            let (rows, lines) = csv_io::parse_staff(&table).map_err(api)?;
             let stored = store
                 .import_staff(&ctx(p.id), &rows)
                 .await
@@ -254,11 +371,15 @@ pub async fn run(store: &dyn Store, actor: Actor, cmd: OpsCommand) -> anyhow::Re
             println!("imported {} staff records into {}", stored.len(), p.name);
             Ok(())
         }
-        OpsCommand::ImportRoster { file, platform: p } => {
+        OpsCommand::ImportRoster {
+            file,
+            format,
+            platform: p,
+        } => {
             let p = platform(&p).await?;
-            let text = read_csv(&file)?;
+            let table = read_table(&file, file_format(format.as_deref(), Some(&file))?)?;
             let people = store.staff_records(p.id).await?;
-            let entries = csv_io::parse_roster_csv(&text, &people).map_err(api)?;
+            let entries = csv_io::parse_roster(&table, &people).map_err(api)?;
             let added = store
                 .add_roster_entries(&ctx(p.id), &entries, &RULES.roster.shifts)
                 .await?;
@@ -268,39 +389,60 @@ pub async fn run(store: &dyn Store, actor: Actor, cmd: OpsCommand) -> anyhow::Re
         OpsCommand::ExportStaff {
             out,
             with_personal_data,
+            format,
             platform: p,
         } => {
             let p = platform(&p).await?;
+            let format = file_format(format.as_deref(), out.as_ref())?;
             let records = store.staff_records(p.id).await?;
-            write_out(
-                out,
-                &csv_io::staff_csv(&records, with_personal_data).map_err(api)?,
-            )
+            let body = csv_io::staff_file(&records, with_personal_data, format).map_err(api)?;
+            write_out(out, &body)
         }
         OpsCommand::ExportRoster {
             month,
             out,
+            format,
             platform: p,
         } => {
             let p = platform(&p).await?;
+            let format = file_format(format.as_deref(), out.as_ref())?;
             let period = month_or_now(month.as_deref())?.range()?;
             let last = period.last_day().unwrap_or(period.from);
             let w = store.roster(p.id, period.from, last).await?;
             let people = store.staff_records(p.id).await?;
-            write_out(
-                out,
-                &csv_io::roster_csv(&w.entries, &people, period).map_err(api)?,
-            )
+            let body = csv_io::roster_file(&w.entries, &people, period, format).map_err(api)?;
+            write_out(out, &body)
         }
-        OpsCommand::Settlement { ratio, platform: p } => {
+        OpsCommand::Settlement {
+            ratio,
+            score,
+            period,
+            assessment_rules,
+            platform: p,
+        } => {
             let p = platform(&p).await?;
-            let day = today();
+            let period = period
+                .map(|x| Period::parse(&x).map_err(|e| anyhow!("--period: {e}")))
+                .transpose()?;
+            let (ratio, band) = match (ratio, score) {
+                (Some(r), _) => (r, None),
+                (None, Some(score)) => {
+                    let (ratio, label) =
+                        payment_ratio(score, assessment_rules.as_ref(), period.as_ref())?;
+                    (ratio, Some(format!("score {score} in band {label}")))
+                }
+                (None, None) => bail!("give --ratio or --score"),
+            };
+            let day = period.as_ref().map_or_else(today, Period::last_day);
             let contracts = store.contracts(p.id).await?;
             let c = contracts
                 .iter()
                 .find(|c| c.record.start <= day && day <= c.record.end)
                 .or(contracts.last())
                 .with_context(|| format!("{} has no contract recorded", p.name))?;
+            if let Some(b) = &band {
+                println!("{b} → payment ratio {ratio}");
+            }
             let s = settlement(&c.record, ratio)?;
             println!(
                 "contract {} ({}–{}): total {} yuan, final payment {} yuan ({} bp); ratio {} → due {} yuan, withheld {} yuan",

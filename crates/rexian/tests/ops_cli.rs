@@ -54,6 +54,13 @@ fn import_check_and_export_from_the_command_line() {
     ok(d, &["ops", "import-roster", roster.to_str().unwrap()]);
     let check = ok(d, &["ops", "roster-check", "--month", "2020-11"]);
     assert!(check.contains("29 nights uncovered"), "{check}");
+    // No login linked, so no seat sign-ins: rostered, not worked.
+    let nd = ok(d, &["ops", "night-duty", "--month", "2020-11"]);
+    assert!(nd.contains("0 allowance nights"), "{nd}");
+    assert!(
+        nd.contains("C1 王芳: 0 worked of 1 rostered; not worked: 2020-11-01 (0 min signed in)"),
+        "{nd}"
+    );
 
     // Exports start with a BOM; personal data only when asked for.
     let masked = ok(d, &["ops", "export-staff"]);
@@ -68,6 +75,32 @@ fn import_check_and_export_from_the_command_line() {
         exported,
         "\u{feff}日期,班次,工号,姓名\n2020-11-01,night,C1,王芳\n"
     );
+
+    // Excel: by extension or --format; the workbook reads back (the same rows again are
+    // refused by the row, so it was parsed down to the store).
+    let book = d.join("staff.dat");
+    let b = book.to_str().unwrap();
+    ok(d, &["ops", "export-staff", "--format", "xlsx", "--out", b]);
+    assert!(std::fs::read(&book).unwrap().starts_with(b"PK"));
+    let again = rexian(d, &["ops", "import-staff", "--format", "xlsx", b]);
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("row 2"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let xlsx = d.join("roster.xlsx");
+    let x = xlsx.to_str().unwrap();
+    ok(
+        d,
+        &["ops", "export-roster", "--month", "2020-11", "--out", x],
+    );
+    let csv = d.join("roster2.csv");
+    std::fs::write(&csv, "日期,班次,工号\n2020-11-02,夜班,C1\n").unwrap();
+    ok(d, &["ops", "import-roster", csv.to_str().unwrap()]);
+    let bad = rexian(d, &["ops", "import-roster", "--format", "csv", x]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("UTF-8"));
+    let dup = rexian(d, &["ops", "import-roster", x]);
+    assert!(!dup.status.success());
 
     let none = rexian(d, &["ops", "settlement", "--ratio", "0.95"]);
     assert!(String::from_utf8_lossy(&none.stderr).contains("no contract"));
@@ -112,4 +145,105 @@ fn a_rules_file_replaces_the_built_in_operations_rules() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("operations rules file"));
+}
+
+/// `ops settlement --score` maps the score through the assessment's payment table, on a
+/// database of each backend holding a contract.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settlement_for_an_assessment_score() {
+    use rexian_operations::OperationsConfig;
+    use rexian_operations::contract::Contract;
+    use rexian_store::PlatformSeed;
+    use rexian_store::operations::OpsCtx;
+    for db in rexian_store::testing::all_backends().await {
+        let now = chrono::Utc::now();
+        let cli = rexian_domain::Actor::Cli {
+            os_user: "test".into(),
+        };
+        let p = db
+            .store
+            .seed_platform(&PlatformSeed::baisha(), &cli, now)
+            .await
+            .unwrap();
+        let cfg = OperationsConfig::baisha_default().unwrap();
+        let start = chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+        let c = Contract::from_bill(
+            "白沙黎族自治县12345热线办公室",
+            "示例运营服务有限公司",
+            start,
+            cfg.contract.final_payment_share_bp,
+            cfg.contract.bill,
+        )
+        .unwrap();
+        let ctx = OpsCtx {
+            platform_id: p.id,
+            actor: cli,
+            user: rexian_operations::ids::UserId(0),
+            now,
+        };
+        db.store.create_contract(&ctx, &c).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            Command::new(BIN)
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("REXIAN_DATA_DIR", dir.path())
+                .env("REXIAN_DATABASE_URL", &db.url)
+                .env("REXIAN_LOG__LEVEL", "warn")
+                .stdin(Stdio::null())
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let out = run(&[
+            "ops",
+            "settlement",
+            "--score",
+            "91.5",
+            "--period",
+            "2026-10",
+        ]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // 1,406,000.00 × 30 % = 421,800.00; × 95 % = 400,710.00.
+        assert!(
+            text.contains("score 91.5 in band 90分至95分以下 → payment ratio 0.95"),
+            "{text}"
+        );
+        assert!(
+            text.contains("due 400710.00 yuan, withheld 21090.00 yuan"),
+            "{text}"
+        );
+        // --ratio still works; both, or neither, are refused.
+        let out = run(&["ops", "settlement", "--ratio", "1"]);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("withheld 0.00 yuan"),
+            "{out:?}"
+        );
+        assert!(
+            !run(&["ops", "settlement", "--ratio", "1", "--score", "99"])
+                .status
+                .success()
+        );
+        assert!(!run(&["ops", "settlement"]).status.success());
+        // Rules that start after the period are not applied to it.
+        let early = run(&[
+            "ops",
+            "settlement",
+            "--score",
+            "91.5",
+            "--period",
+            "2025-10",
+        ]);
+        assert!(
+            String::from_utf8_lossy(&early.stderr).contains("apply from 2026-01-01"),
+            "{early:?}"
+        );
+        let low = run(&["ops", "settlement", "--score=-3"]);
+        assert!(String::from_utf8_lossy(&low.stderr).contains("--score"));
+    }
 }

@@ -1211,7 +1211,8 @@ async fn a_roster_month_missing_one_night_is_flagged_on_exactly_that_night() {
 
         // Night duty per person: 29 rostered nights shared by four, none confirmed yet.
         let (_, nd) = app.get(&m, "/api/v1/roster/night-duty?month=2026-11").await;
-        assert_eq!(nd["sign_ins_available"], false);
+        assert_eq!(nd["sign_ins_available"], true);
+        assert_eq!(nd["allowances"][0]["worked_nights"], 0, "{nd}");
         let rostered: i64 = nd["allowances"].as_array().unwrap().iter().map(|a| a["rostered_nights"].as_i64().unwrap()).sum();
         assert_eq!(rostered, 29, "{nd}");
 
@@ -1700,6 +1701,288 @@ async fn call_reviews_on_the_sheet_give_scores_per_agent_per_month() {
         assert_eq!(s[0]["item_percent"]["greeting"], 75.0);
         let (_, list) = app.get(&agent, "/api/v1/call-reviews?month=2026-10").await;
         assert_eq!(list.as_array().unwrap().len(), 2);
+    })
+    .await;
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+async fn get_bytes(app: &App, token: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
+    let resp = app
+        .http
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, ct, resp.bytes().await.unwrap().to_vec())
+}
+
+async fn post_xlsx(app: &App, token: &str, path: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    let resp = app
+        .http
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", XLSX)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn staff_and_roster_excel_round_trip_into_another_platform() {
+    use calamine::{Data, Reader};
+    each_backend(bj(2026, 10, 20, 10, 0), |app| async move {
+        let m = app.login("manager").await;
+        let m2 = app.login("manager2").await;
+        let staff = "工号,姓名,岗位,入职日期,独立上机日期,离职日期,离职原因,语言,技能,身份证号,手机号\n\
+                     C01,王芳,客服代表,2026-03-01,2026-04-01,,,普通话;黎语,政策咨询,11010519491231002X,13812345678\n\
+                     C02,李明,agent,2026-01-05,2026-02-01,2026-08-31,辞职,mandarin,,,\n";
+        assert_eq!(post_csv(&app, &m, "/api/v1/staff/import", staff).await.0, StatusCode::CREATED);
+        let roster = "日期,班次,工号\n2026-11-01,夜班,C01\n2026-11-02,白班,C01\n2026-11-30,night,C01\n";
+        assert_eq!(post_csv(&app, &m, "/api/v1/roster/import", roster).await.0, StatusCode::CREATED);
+
+        // The staff workbook: Chinese headers, dates as real Excel dates, codes as text.
+        let (status, ct, book) = get_bytes(&app, &m, "/api/v1/staff/export.xlsx").await;
+        assert_eq!((status, ct.as_str()), (StatusCode::OK, XLSX));
+        let mut wb = calamine::Xlsx::new(std::io::Cursor::new(book.clone())).unwrap();
+        let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+        assert_eq!(sheet.get_value((0, 0)), Some(&Data::String("工号".into())));
+        assert_eq!(sheet.get_value((1, 0)), Some(&Data::String("C01".into())));
+        match sheet.get_value((1, 3)) {
+            Some(Data::DateTime(d)) => assert_eq!(d.as_f64(), 46_082.0), // 2026-03-01
+            other => panic!("start is not an Excel date: {other:?}"),
+        }
+
+        // Imported into the other sub-platform, it exports the same CSV.
+        let (status, r) = post_xlsx(&app, &m2, "/api/v1/staff/import", book).await;
+        assert_eq!((status, r["imported"].as_i64()), (StatusCode::CREATED, Some(2)), "{r}");
+        let (_, _, here) = get_text(&app, &m, "/api/v1/staff/export.csv").await;
+        let (_, _, there) = get_text(&app, &m2, "/api/v1/staff/export.csv").await;
+        assert_eq!(here, there);
+        assert!(here.contains("C02,李明,客服代表,2026-01-05,2026-02-01,2026-08-31,辞职"), "{here}");
+
+        // The roster month, likewise.
+        let (status, ct, book) = get_bytes(&app, &m, "/api/v1/roster/export.xlsx?month=2026-11").await;
+        assert_eq!((status, ct.as_str()), (StatusCode::OK, XLSX));
+        let (status, r) = post_xlsx(&app, &m2, "/api/v1/roster/import", book).await;
+        assert_eq!((status, r["imported"].as_i64()), (StatusCode::CREATED, Some(3)), "{r}");
+        let (_, _, here) = get_text(&app, &m, "/api/v1/roster/export.csv?month=2026-11").await;
+        let (_, _, there) = get_text(&app, &m2, "/api/v1/roster/export.csv?month=2026-11").await;
+        assert_eq!(here, there);
+        assert!(here.ends_with("2026-11-30,night,C01,王芳\n"), "{here}");
+        // Agents may read but not import.
+        let agent = app.login("agent").await;
+        let (status, _, book) = get_bytes(&app, &agent, "/api/v1/roster/export.xlsx?month=2026-11").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(post_xlsx(&app, &agent, "/api/v1/roster/import", book).await.0, StatusCode::FORBIDDEN);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_bad_excel_cell_is_reported_by_row_and_column_and_nothing_is_stored() {
+    each_backend(bj(2026, 10, 20, 10, 0), |app| async move {
+        let m = app.login("manager").await;
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        let date = rust_xlsxwriter::Format::new().set_num_format("yyyy/m/d");
+        for (c, h) in ["工号", "姓名", "岗位", "入职日期"].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        ws.write_string(1, 0, "C01").unwrap();
+        ws.write_string(1, 1, "王芳").unwrap();
+        ws.write_string(1, 2, "客服代表").unwrap();
+        let d = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 3, 1).unwrap();
+        ws.write_datetime_with_format(1, 3, &d, &date).unwrap();
+        // Row 3: a number typed as the code is fine; the start date is not a date.
+        ws.write_number(2, 0, 17.0).unwrap();
+        ws.write_string(2, 1, "李明").unwrap();
+        ws.write_string(2, 2, "agent").unwrap();
+        ws.write_string(2, 3, "下个月").unwrap();
+        let book = wb.save_to_buffer().unwrap();
+        let (status, e) = post_xlsx(&app, &m, "/api/v1/staff/import", book).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["error"]["field"], "row 3: start", "{e}");
+        assert_eq!(
+            app.get(&m, "/api/v1/staff")
+                .await
+                .1
+                .as_array()
+                .unwrap()
+                .len(),
+            0
+        );
+
+        // Fixed, both rows go in; the Excel date and the numeric code read as text.
+        ws_fix_and_import(&app, &m).await;
+        let (_, list) = app.get(&m, "/api/v1/staff").await;
+        let codes: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes.len(), 2);
+        assert!(codes.contains(&"17"), "{list}");
+        // Not a workbook at all.
+        let (status, e) =
+            post_xlsx(&app, &m, "/api/v1/staff/import", b"PK nonsense".to_vec()).await;
+        assert_eq!(
+            (status, e["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("file")),
+            "{e}"
+        );
+    })
+    .await;
+}
+
+async fn ws_fix_and_import(app: &App, m: &str) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy/m/d");
+    for (c, h) in ["工号", "姓名", "岗位", "入职日期"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let d = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 3, 1).unwrap();
+    for (r, code) in [(1u32, "C01"), (2, "")] {
+        if code.is_empty() {
+            ws.write_number(r, 0, 17.0).unwrap();
+        } else {
+            ws.write_string(r, 0, code).unwrap();
+        }
+        ws.write_string(r, 1, "某人").unwrap();
+        ws.write_string(r, 2, "客服代表").unwrap();
+        ws.write_datetime_with_format(r, 3, &d, &date).unwrap();
+    }
+    let (status, r) = post_xlsx(app, m, "/api/v1/staff/import", wb.save_to_buffer().unwrap()).await;
+    assert_eq!(
+        (status, r["imported"].as_i64()),
+        (StatusCode::CREATED, Some(2)),
+        "{r}"
+    );
+}
+
+/// An ACD state change as crates/web/src/acd.rs logs it.
+async fn agent_state(app: &App, agent: &str, at: DateTime<Utc>, from: &str, to: &str) {
+    let platforms = app._db.store.list_platforms().await.unwrap();
+    let baisha = platforms.iter().find(|p| p.code != "other").unwrap().id;
+    app._db
+        .store
+        .log_acd_event(
+            baisha,
+            &rexian_domain::AggregateRef::new("agent", agent),
+            "agent.state_changed",
+            json!({ "at": at, "from": { "state": from }, "to": { "state": to }, "forced_by": null }),
+            None,
+            &Actor::System { component: "acd".into() },
+            at,
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn night_duty_counts_a_rostered_night_only_when_signed_in_for_most_of_it() {
+    each_backend(bj(2026, 12, 2, 10, 0), |app| async move {
+        let m = app.login("manager").await;
+        let mut ids = Vec::new();
+        for (code, login) in [("N1", Some("agent")), ("N2", Some("leader")), ("N3", None)] {
+            let s = app
+                .ok(
+                    &m,
+                    "/api/v1/staff",
+                    json!({ "code": code, "name": format!("员工{code}"), "position": "agent",
+                            "start": "2026-01-01", "certified_on": "2026-02-01",
+                            "user_id": login.map(|l| app.users[l]) }),
+                    StatusCode::CREATED,
+                )
+                .await;
+            ids.push(s["id"].as_i64().unwrap());
+        }
+        let entries: Vec<Value> = [
+            (ids[0], "2026-11-03"),
+            (ids[1], "2026-11-04"),
+            (ids[2], "2026-11-05"),
+            (ids[0], "2026-11-06"),
+        ]
+        .iter()
+        .map(|(id, d)| json!({ "staff_id": id, "date": d, "shift": "night" }))
+        .collect();
+        app.ok(
+            &m,
+            "/api/v1/roster/entries",
+            json!({ "entries": entries }),
+            StatusCode::CREATED,
+        )
+        .await;
+        // N1 (login `agent`): signed in 00:05, a break, signed out 07:50: counts.
+        agent_state(&app, "agent", bj(2026, 11, 3, 0, 5), "signed_out", "ready").await;
+        agent_state(&app, "agent", bj(2026, 11, 3, 3, 0), "ready", "on_break").await;
+        agent_state(&app, "agent", bj(2026, 11, 3, 3, 15), "on_break", "ready").await;
+        agent_state(&app, "agent", bj(2026, 11, 3, 7, 50), "ready", "signed_out").await;
+        // N2 (login `leader`): only 02:00–05:00: does not count.
+        agent_state(&app, "leader", bj(2026, 11, 4, 2, 0), "signed_out", "ready").await;
+        agent_state(&app, "leader", bj(2026, 11, 4, 5, 0), "ready", "signed_out").await;
+        // N1 on the 6th: signed in the evening before and never signed out: counts.
+        agent_state(
+            &app,
+            "agent",
+            bj(2026, 11, 5, 23, 0),
+            "signed_out",
+            "not_ready",
+        )
+        .await;
+
+        let (status, nd) = app.get(&m, "/api/v1/roster/night-duty?month=2026-11").await;
+        assert_eq!(status, StatusCode::OK, "{nd}");
+        let by = |id: i64| {
+            nd["allowances"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["staff_id"] == id)
+                .cloned()
+                .unwrap()
+        };
+        let n1 = by(ids[0]);
+        assert_eq!(
+            (n1["rostered_nights"].as_i64(), n1["worked_nights"].as_i64()),
+            (Some(2), Some(2)),
+            "{n1}"
+        );
+        assert_eq!(n1["nights"][0]["signed_in_minutes"], 465, "{n1}");
+        let n2 = by(ids[1]);
+        assert_eq!(
+            (n2["rostered_nights"].as_i64(), n2["worked_nights"].as_i64()),
+            (Some(1), Some(0)),
+            "{n2}"
+        );
+        assert_eq!(n2["nights"][0]["signed_in_minutes"], 180, "{n2}");
+        // N3 has no login: rostered, never confirmed.
+        let n3 = by(ids[2]);
+        assert_eq!(
+            (n3["rostered_nights"].as_i64(), n3["worked_nights"].as_i64()),
+            (Some(1), Some(0)),
+            "{n3}"
+        );
+        // The other sub-platform sees none of it.
+        let (_, other) = app
+            .get(
+                &app.login("manager2").await,
+                "/api/v1/roster/night-duty?month=2026-11",
+            )
+            .await;
+        assert_eq!(other["allowances"], json!([]), "{other}");
     })
     .await;
 }

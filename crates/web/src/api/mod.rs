@@ -190,6 +190,8 @@ fn ops_router() -> OpenApiRouter<AppState> {
         .routes(routes!(io::export_staff))
         .routes(routes!(io::import_staff))
         .routes(routes!(io::export_roster))
+        .routes(routes!(io::export_staff_xlsx))
+        .routes(routes!(io::export_roster_xlsx))
         .routes(routes!(io::import_roster))
         .routes(routes!(rv::sheet))
         .routes(routes!(rv::list_reviews, rv::add_review))

@@ -46,18 +46,31 @@ const ROSTER_COLUMNS: [(&str, &str); 4] = [
     ("name", "姓名"),
 ];
 
-fn csv_response(filename: &str, body: String) -> Response {
+fn file_response(filename: &str, format: FileFormat, body: Vec<u8>) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_TYPE, format.content_type().to_owned()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{filename}\""),
             ),
         ],
-        format!("{BOM}{body}"),
+        body,
     )
         .into_response()
+}
+
+/// A sheet as a file: CSV with the BOM, or a workbook with `date_columns` as Excel dates.
+fn write_file(
+    format: FileFormat,
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+    date_columns: &[usize],
+) -> Result<Vec<u8>, ApiError> {
+    match format {
+        FileFormat::Csv => Ok(format!("{BOM}{}", write_rows(header, rows)?).into_bytes()),
+        FileFormat::Xlsx => super::xlsx_io::write_xlsx(header, &rows, date_columns),
+    }
 }
 
 fn write_rows(header: &[&str], rows: Vec<Vec<String>>) -> Result<String, ApiError> {
@@ -74,47 +87,123 @@ fn write_rows(header: &[&str], rows: Vec<Vec<String>>) -> Result<String, ApiErro
     String::from_utf8(bytes).map_err(|_| ApiError::internal())
 }
 
-/// The text of an uploaded CSV: `text/csv`, UTF-8, BOM removed.
-fn csv_text(headers: &HeaderMap, body: &Bytes) -> Result<String, ApiError> {
-    let is_csv = headers
+/// The table of an uploaded file: `text/csv` (UTF-8, BOM optional) or an Excel workbook.
+fn upload_table(headers: &HeaderMap, body: &Bytes) -> Result<Table, ApiError> {
+    let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/csv"));
-    if !is_csv {
+        .map(|v| v.trim_start().to_ascii_lowercase())
+        .unwrap_or_default();
+    let format = if ct.starts_with("text/csv") {
+        FileFormat::Csv
+    } else if ct.starts_with(XLSX_TYPE) {
+        FileFormat::Xlsx
+    } else {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            "send the file with `Content-Type: text/csv`",
+            format!("send the file with `Content-Type: text/csv` or `{XLSX_TYPE}`"),
         ));
-    }
-    let text = std::str::from_utf8(body).map_err(|_| {
-        ApiError::invalid(
-            "file",
-            "the file is not UTF-8; in Excel save it as \"CSV UTF-8 (逗号分隔)\"",
-        )
-    })?;
-    Ok(text.strip_prefix(BOM).unwrap_or(text).to_owned())
+    };
+    read_table(format, body)
 }
 
 /// One data row: its line number in the file, and (column code, trimmed value) pairs.
 type Row = (usize, Vec<(&'static str, String)>);
 
-/// Rows as maps from column code to trimmed value; unknown headers are refused.
-fn read_rows(
-    text: &str,
-    columns: &[(&'static str, &'static str)],
-    required: &[&str],
-) -> Result<Vec<Row>, ApiError> {
+/// An uploaded sheet before validation: the header row, then each data row with its row
+/// number in the file (the header is row 1), cells as text (dates as `2026-03-01`).
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+/// The format of an import or export file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileFormat {
+    /// UTF-8 CSV (with a BOM on export).
+    Csv,
+    /// Excel workbook (.xlsx), first sheet.
+    Xlsx,
+}
+
+pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+impl FileFormat {
+    /// `csv` or `xlsx` (a file extension or a `--format` value), any case.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "csv" => Some(Self::Csv),
+            "xlsx" => Some(Self::Xlsx),
+            _ => None,
+        }
+    }
+
+    /// By the file name's extension.
+    pub fn from_path(path: &std::path::Path) -> Option<Self> {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .and_then(Self::from_name)
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::Xlsx => XLSX_TYPE,
+        }
+    }
+}
+
+/// Reads an uploaded file of `format` into a table (CSV: UTF-8, BOM optional).
+pub fn read_table(format: FileFormat, bytes: &[u8]) -> Result<Table, ApiError> {
+    match format {
+        FileFormat::Xlsx => super::xlsx_io::read_xlsx(bytes),
+        FileFormat::Csv => {
+            let text = std::str::from_utf8(bytes).map_err(|_| {
+                ApiError::invalid(
+                    "file",
+                    "the file is not UTF-8; in Excel save it as \"CSV UTF-8 (逗号分隔)\" or as .xlsx",
+                )
+            })?;
+            csv_table(text.strip_prefix(BOM).unwrap_or(text))
+        }
+    }
+}
+
+/// A CSV text (BOM removed) as a table.
+pub fn csv_table(text: &str) -> Result<Table, ApiError> {
     let mut r = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(text.as_bytes());
     let headers = r
         .headers()
         .map_err(|e| ApiError::invalid("file", format!("cannot read the header row: {e}")))?
-        .clone();
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let mut rows = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| ApiError::invalid(&format!("row {line}"), e.to_string()))?;
+        rows.push((line, rec.iter().map(str::to_owned).collect()));
+    }
+    Ok(Table { headers, rows })
+}
+
+/// Rows as maps from column code to trimmed value; unknown headers are refused.
+fn read_rows(
+    table: &Table,
+    columns: &[(&'static str, &'static str)],
+    required: &[&str],
+) -> Result<Vec<Row>, ApiError> {
     let mut map = Vec::new();
-    for h in headers.iter() {
+    for h in &table.headers {
         let h = h.trim();
+        if h.is_empty() {
+            // Empty header cells, as spreadsheets leave them: the column is ignored.
+            map.push("");
+            continue;
+        }
         let col = columns
             .iter()
             .find(|(code, zh)| h.eq_ignore_ascii_case(code) || h == *zh)
@@ -143,18 +232,17 @@ fn read_rows(
         }
     }
     let mut rows = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let line = i + 2;
-        let rec = rec.map_err(|e| ApiError::invalid(&format!("row {line}"), e.to_string()))?;
+    for (line, rec) in &table.rows {
         if rec.iter().all(|v| v.trim().is_empty()) {
             continue;
         }
         let values = map
             .iter()
             .zip(rec.iter())
+            .filter(|(c, _)| !c.is_empty())
             .map(|(c, v)| (*c, v.trim().to_owned()))
             .collect();
-        rows.push((line, values));
+        rows.push((*line, values));
     }
     if rows.is_empty() {
         return Err(ApiError::invalid("file", "no rows below the header"));
@@ -228,14 +316,57 @@ pub async fn export_staff(
     State(state): State<AppState>,
     auth: Authed<perm::ViewOperations>,
 ) -> ApiResult<Response> {
+    export_staff_as(state, auth, FileFormat::Csv).await
+}
+
+/// Staff records as an Excel workbook: the CSV's columns, dates as Excel dates.
+#[utoipa::path(get, path = "/api/v1/staff/export.xlsx", tag = "operations",
+    security(("bearer" = [])),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+              (status = 403, body = ErrorBody)))]
+pub async fn export_staff_xlsx(
+    State(state): State<AppState>,
+    auth: Authed<perm::ViewOperations>,
+) -> ApiResult<Response> {
+    export_staff_as(state, auth, FileFormat::Xlsx).await
+}
+
+async fn export_staff_as(
+    state: AppState,
+    auth: Authed<perm::ViewOperations>,
+    format: FileFormat,
+) -> ApiResult<Response> {
     let full = auth.user.role.can(Permission::ViewStaffPersonalData);
     let records = state.store.staff_records(auth.platform_id()).await?;
-    Ok(csv_response("staff.csv", staff_csv(&records, full)?))
+    let name = match format {
+        FileFormat::Csv => "staff.csv",
+        FileFormat::Xlsx => "staff.xlsx",
+    };
+    Ok(file_response(
+        name,
+        format,
+        staff_file(&records, full, format)?,
+    ))
+}
+
+/// Staff records as a file of `format` (CSV with its BOM).
+pub fn staff_file(
+    records: &[StaffRecord],
+    full: bool,
+    format: FileFormat,
+) -> Result<Vec<u8>, ApiError> {
+    let header: Vec<&str> = STAFF_COLUMNS.iter().map(|c| c.1).collect();
+    write_file(format, &header, staff_rows(records, full), &[3, 4, 5])
 }
 
 /// Staff records as CSV text (without the BOM); ID card and mobile in full when `full`.
 pub fn staff_csv(records: &[StaffRecord], full: bool) -> Result<String, ApiError> {
-    let rows = records
+    let header: Vec<&str> = STAFF_COLUMNS.iter().map(|c| c.1).collect();
+    write_rows(&header, staff_rows(records, full))
+}
+
+fn staff_rows(records: &[StaffRecord], full: bool) -> Vec<Vec<String>> {
+    records
         .iter()
         .map(|r| {
             let s = &r.staff;
@@ -280,9 +411,7 @@ pub fn staff_csv(records: &[StaffRecord], full: bool) -> Result<String, ApiError
                     .unwrap_or_default(),
             ]
         })
-        .collect();
-    let header: Vec<&str> = STAFF_COLUMNS.iter().map(|c| c.1).collect();
-    write_rows(&header, rows)
+        .collect()
 }
 
 #[derive(Serialize, ToSchema)]
@@ -291,11 +420,13 @@ pub struct Imported {
     imported: usize,
 }
 
-/// Imports staff from CSV (managers): the columns of the export; code, name, position and
+/// Imports staff from CSV or Excel (managers): the columns of the export; code, name, position and
 /// start are required. All rows are stored or none; an error names the row and column.
 #[utoipa::path(post, path = "/api/v1/staff/import", tag = "operations",
     security(("bearer" = [])),
-    request_body(content = String, content_type = "text/csv"),
+    request_body(content(
+        (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
     responses((status = 201, body = Imported), (status = 409, body = ErrorBody),
               (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn import_staff(
@@ -304,8 +435,8 @@ pub async fn import_staff(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Imported>)> {
-    let text = csv_text(&headers, &body)?;
-    let (news, lines) = parse_staff_csv(&text)?;
+    let table = upload_table(&headers, &body)?;
+    let (news, lines) = parse_staff(&table)?;
     let stored = state
         .store
         .import_staff(&ctx(&auth, &state), &news)
@@ -331,7 +462,17 @@ pub async fn import_staff(
 /// Parses a staff CSV (the export's columns; BOM already removed) into new staff records,
 /// with the file line of each.
 pub fn parse_staff_csv(text: &str) -> Result<(Vec<NewStaff>, Vec<usize>), ApiError> {
-    let rows = read_rows(text, &STAFF_COLUMNS, &["code", "name", "position", "start"])?;
+    parse_staff(&csv_table(text)?)
+}
+
+/// Parses a staff sheet (CSV or Excel, the export's columns) into new staff records, with
+/// the file row of each.
+pub fn parse_staff(table: &Table) -> Result<(Vec<NewStaff>, Vec<usize>), ApiError> {
+    let rows = read_rows(
+        table,
+        &STAFF_COLUMNS,
+        &["code", "name", "position", "start"],
+    )?;
     let mut news = Vec::with_capacity(rows.len());
     let mut lines = Vec::with_capacity(rows.len());
     for (line, row) in &rows {
@@ -414,6 +555,28 @@ pub async fn export_roster(
     auth: Authed<perm::ViewOperations>,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> ApiResult<Response> {
+    export_roster_as(state, auth, q, FileFormat::Csv).await
+}
+
+/// The planned roster of a period as an Excel workbook, dates as Excel dates.
+#[utoipa::path(get, path = "/api/v1/roster/export.xlsx", tag = "operations",
+    security(("bearer" = [])), params(PeriodQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+              (status = 403, body = ErrorBody)))]
+pub async fn export_roster_xlsx(
+    State(state): State<AppState>,
+    auth: Authed<perm::ViewOperations>,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> ApiResult<Response> {
+    export_roster_as(state, auth, q, FileFormat::Xlsx).await
+}
+
+async fn export_roster_as(
+    state: AppState,
+    auth: Authed<perm::ViewOperations>,
+    q: PeriodQuery,
+    format: FileFormat,
+) -> ApiResult<Response> {
     let period = q.range(&state)?;
     let last = period.last_day().unwrap_or(period.from);
     let w = state
@@ -421,10 +584,26 @@ pub async fn export_roster(
         .roster(auth.platform_id(), period.from, last)
         .await?;
     let people = state.store.staff_records(auth.platform_id()).await?;
-    Ok(csv_response(
-        "roster.csv",
-        roster_csv(&w.entries, &people, period)?,
+    let name = match format {
+        FileFormat::Csv => "roster.csv",
+        FileFormat::Xlsx => "roster.xlsx",
+    };
+    Ok(file_response(
+        name,
+        format,
+        roster_file(&w.entries, &people, period, format)?,
     ))
+}
+
+/// The roster entries of `period` as a file of `format` (CSV with its BOM).
+pub fn roster_file(
+    entries: &[RosterEntryRecord],
+    people: &[StaffRecord],
+    period: DateRange,
+    format: FileFormat,
+) -> Result<Vec<u8>, ApiError> {
+    let header: Vec<&str> = ROSTER_COLUMNS.iter().map(|c| c.1).collect();
+    write_file(format, &header, roster_rows(entries, people, period), &[0])
 }
 
 /// The roster entries of `period` as CSV text (without the BOM), by day and shift.
@@ -433,13 +612,22 @@ pub fn roster_csv(
     people: &[StaffRecord],
     period: DateRange,
 ) -> Result<String, ApiError> {
+    let header: Vec<&str> = ROSTER_COLUMNS.iter().map(|c| c.1).collect();
+    write_rows(&header, roster_rows(entries, people, period))
+}
+
+fn roster_rows(
+    entries: &[RosterEntryRecord],
+    people: &[StaffRecord],
+    period: DateRange,
+) -> Vec<Vec<String>> {
     let shift_order = |code: &str| RULES.roster.shifts.0.iter().position(|s| s.code == code);
     let mut entries: Vec<&RosterEntryRecord> = entries
         .iter()
         .filter(|e| period.contains(e.entry.date))
         .collect();
     entries.sort_by_key(|e| (e.entry.date, shift_order(&e.entry.shift), e.entry.staff_id));
-    let rows = entries
+    entries
         .iter()
         .map(|e| {
             let person = people.iter().find(|p| p.staff.id == e.entry.staff_id);
@@ -450,16 +638,16 @@ pub fn roster_csv(
                 person.map(|p| p.staff.name.clone()).unwrap_or_default(),
             ]
         })
-        .collect();
-    let header: Vec<&str> = ROSTER_COLUMNS.iter().map(|c| c.1).collect();
-    write_rows(&header, rows)
+        .collect()
 }
 
-/// Imports roster entries from CSV (managers): date, shift (code or Chinese name), staff
+/// Imports roster entries from CSV or Excel (managers): date, shift (code or Chinese name), staff
 /// code; a name column is ignored. All rows are stored or none.
 #[utoipa::path(post, path = "/api/v1/roster/import", tag = "operations",
     security(("bearer" = [])),
-    request_body(content = String, content_type = "text/csv"),
+    request_body(content(
+        (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
     responses((status = 201, body = Imported), (status = 409, body = ErrorBody),
               (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn import_roster(
@@ -468,9 +656,9 @@ pub async fn import_roster(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Imported>)> {
-    let text = csv_text(&headers, &body)?;
+    let table = upload_table(&headers, &body)?;
     let people = state.store.staff_records(auth.platform_id()).await?;
-    let entries = parse_roster_csv(&text, &people)?;
+    let entries = parse_roster(&table, &people)?;
     let added = state
         .store
         .add_roster_entries(&ctx(&auth, &state), &entries, &RULES.roster.shifts)
@@ -485,7 +673,12 @@ pub async fn import_roster(
 
 /// Parses a roster CSV (date, shift, staff code) into entries, staff found by code.
 pub fn parse_roster_csv(text: &str, people: &[StaffRecord]) -> Result<Vec<RosterEntry>, ApiError> {
-    let rows = read_rows(text, &ROSTER_COLUMNS, &["date", "shift", "code"])?;
+    parse_roster(&csv_table(text)?, people)
+}
+
+/// Parses a roster sheet (CSV or Excel: date, shift, staff code) into entries.
+pub fn parse_roster(table: &Table, people: &[StaffRecord]) -> Result<Vec<RosterEntry>, ApiError> {
+    let rows = read_rows(table, &ROSTER_COLUMNS, &["date", "shift", "code"])?;
     let mut entries = Vec::with_capacity(rows.len());
     for (line, row) in &rows {
         let line = *line;

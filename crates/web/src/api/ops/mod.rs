@@ -11,6 +11,7 @@ pub mod quality;
 pub mod reviews;
 pub mod roster;
 pub mod staff;
+pub mod xlsx_io;
 
 use std::sync::{LazyLock, OnceLock};
 

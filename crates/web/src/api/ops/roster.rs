@@ -6,14 +6,17 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use rexian_domain::{AggregateRef, Event};
 use rexian_operations::ids::StaffId;
 use rexian_operations::roster::{
     EffectiveRoster, Finding, Leave, LeaveKind, NightAllowance, ReturnShift, RosterEntry,
-    RosterRule, RosterRules, ShiftDefinition, ShiftSwap, check, night_duty_allowance,
+    RosterRule, RosterRules, ShiftDefinition, ShiftSwap, SignInInterval, check,
+    night_duty_allowance,
 };
 use rexian_operations::time::{DateRange, YearMonth};
 use rexian_operations::training::{Training, TrainingCount, training_count};
+use rexian_store::Store;
 use rexian_store::operations::{
     LeaveRecord, NewSwap, NewTraining, RosterEntryRecord, SwapDecision,
 };
@@ -369,18 +372,20 @@ pub struct MonthQuery {
 #[derive(Serialize, ToSchema)]
 pub struct NightDutyView {
     /// `YYYY-MM`.
-    month: String,
-    /// Whether seat sign-ins were available to confirm the nights actually worked. They come
-    /// from the call-handling side (ACD), which is not wired yet: until it is, every rostered
-    /// night is listed with `worked = false` and `worked_nights` is 0.
-    sign_ins_available: bool,
-    /// Per person: rostered_nights (after swaps and leave), worked_nights, each night.
+    pub month: String,
+    /// Whether seat sign-ins confirm the nights actually worked: they come from the ACD's
+    /// `agent.state_changed` events of the staff member's login (staff `user_id` → the
+    /// user's name = the agent id). Always true now; a person without a login has no
+    /// sign-ins, so their rostered nights are listed with `worked = false`.
+    pub sign_ins_available: bool,
+    /// Per person: rostered_nights (after swaps and leave), worked_nights (rostered and
+    /// signed in for the configured share of the shift), each night.
     #[schema(value_type = Vec<Object>)]
-    allowances: Vec<NightAllowance>,
+    pub allowances: Vec<NightAllowance>,
 }
 
-/// Night-duty allowance counts per person for a month, from the roster (and, once
-/// available, the seat sign-ins).
+/// Night-duty allowance counts per person for a month: a rostered night counts only when the
+/// person was signed in on a seat for the configured share of it (`night_sign_in_share`).
 #[utoipa::path(get, path = "/api/v1/roster/night-duty", tag = "operations",
     security(("bearer" = [])), params(MonthQuery),
     responses((status = 200, body = NightDutyView), (status = 403, body = ErrorBody)))]
@@ -395,24 +400,125 @@ pub async fn night_duty(
             .map_err(|_| ApiError::invalid("month", "a month is written YYYY-MM"))?,
         None => YearMonth::containing(today(&state)),
     };
+    let view = night_duty_of(
+        state.store.as_ref(),
+        auth.platform_id(),
+        month,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Json(view))
+}
+
+/// The night-duty allowance of `month` from the roster and the seat sign-ins (for the API
+/// and `rexian ops night-duty`).
+pub async fn night_duty_of(
+    store: &dyn Store,
+    platform_id: i64,
+    month: YearMonth,
+    now: DateTime<Utc>,
+) -> Result<NightDutyView, ApiError> {
     let period = month.range()?;
     let last = period.last_day().unwrap_or(period.from);
-    let w = state
-        .store
-        .roster(auth.platform_id(), period.from, last)
-        .await?;
+    let w = store.roster(platform_id, period.from, last).await?;
+    let sign_ins = seat_sign_ins(store, platform_id, now).await?;
     let allowances = night_duty_allowance(
         &w.roster,
         &RULES.roster.shifts,
         &RULES.roster.rules,
-        &[],
+        &sign_ins,
         month,
     )?;
-    Ok(Json(NightDutyView {
+    Ok(NightDutyView {
         month: month.to_string(),
-        sign_ins_available: false,
+        sign_ins_available: true,
         allowances,
-    }))
+    })
+}
+
+/// One `agent.state_changed` event: when, and whether the agent is signed in after it.
+fn state_change(e: &Event) -> Option<(DateTime<Utc>, bool)> {
+    let to = e.payload.get("to")?.get("state")?.as_str()?;
+    let at = e
+        .payload
+        .get("at")
+        .and_then(|a| serde_json::from_value::<DateTime<Utc>>(a.clone()).ok())
+        .unwrap_or(e.occurred_at);
+    Some((at, to != "signed_out"))
+}
+
+/// Signed-in intervals from state changes (any order): from a change out of `signed_out` to
+/// the next change into it; still signed in at the end → open until `now`.
+pub fn sign_in_intervals(
+    staff_id: StaffId,
+    mut changes: Vec<(DateTime<Utc>, bool)>,
+    now: DateTime<Utc>,
+) -> Vec<SignInInterval> {
+    changes.sort_by_key(|c| c.0);
+    let mut out = Vec::new();
+    let mut since: Option<DateTime<Utc>> = None;
+    for (at, signed_in) in changes {
+        match (since, signed_in) {
+            (None, true) => since = Some(at),
+            (Some(from), false) => {
+                out.push(SignInInterval {
+                    staff_id,
+                    from,
+                    to: at,
+                });
+                since = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(from) = since.filter(|f| *f < now) {
+        out.push(SignInInterval {
+            staff_id,
+            from,
+            to: now,
+        });
+    }
+    out
+}
+
+/// Every staff member's seat sign-ins, from the ACD events of their login (aggregate
+/// `agent:<username>`). Reads each agent's whole state history: a few thousand events a
+/// year per agent.
+async fn seat_sign_ins(
+    store: &dyn Store,
+    platform_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<SignInInterval>, ApiError> {
+    const PAGE: i64 = 1000;
+    let users = store.list_users(platform_id).await?;
+    let staff = store.staff_records(platform_id).await?;
+    let mut all = Vec::new();
+    for r in &staff {
+        let Some(user) = r
+            .staff
+            .user_id
+            .and_then(|u| users.iter().find(|x| x.id == u.0))
+        else {
+            continue;
+        };
+        let agg = AggregateRef::new("agent", user.username.as_str());
+        let mut changes = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store.events(platform_id, &agg, after, PAGE).await?;
+            changes.extend(
+                page.iter()
+                    .filter(|e| e.event_type == "agent.state_changed")
+                    .filter_map(state_change),
+            );
+            after = page.last().map(|e| e.id);
+            if page.len() < PAGE as usize {
+                break;
+            }
+        }
+        all.extend(sign_in_intervals(StaffId(r.staff.id.0), changes, now));
+    }
+    Ok(all)
 }
 
 // ---- trainings ----
@@ -524,4 +630,34 @@ pub async fn count_trainings(
         .await?;
     let as_of = year.contains(day).then_some(day);
     Ok(Json(training_count(&list, year, as_of, &RULES.training)))
+}
+
+#[cfg(test)]
+mod sign_in_tests {
+    use super::*;
+
+    fn t(h: u32, m: u32) -> DateTime<Utc> {
+        chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 2, h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn state_changes_become_signed_in_intervals() {
+        let s = StaffId(7);
+        // Out of order; a repeated sign-in and a stray sign-out change nothing; still
+        // signed in at the end: open until now.
+        let changes = vec![
+            (t(20, 0), true),
+            (t(16, 5), true),
+            (t(17, 0), true),
+            (t(23, 50), false),
+            (t(15, 0), false),
+            (t(16, 0), false),
+        ];
+        let got = sign_in_intervals(s, changes, t(23, 59));
+        let want = [(t(16, 5), t(23, 50))];
+        assert_eq!(got.iter().map(|i| (i.from, i.to)).collect::<Vec<_>>(), want);
+        let open = sign_in_intervals(s, vec![(t(22, 0), true)], t(23, 0));
+        assert_eq!((open[0].from, open[0].to), (t(22, 0), t(23, 0)));
+        assert!(sign_in_intervals(s, vec![(t(22, 0), true)], t(21, 0)).is_empty());
+    }
 }
