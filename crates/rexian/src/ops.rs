@@ -94,11 +94,12 @@ pub enum OpsCommand {
         #[arg(long)]
         platform: Option<String>,
     },
-    /// The final payment due, under the contract in force: for a payment ratio, or for an
-    /// assessment total score mapped through the assessment's payment table.
+    /// The final payment due, under the contract in force: for a payment ratio, for an
+    /// assessment total score mapped through the assessment's payment table, or (with only
+    /// --period) for the period's assessment computed from the stored records.
     Settlement {
         /// 0 to 1, e.g. 0.95
-        #[arg(long, required_unless_present = "score", conflicts_with = "score")]
+        #[arg(long, required_unless_present_any = ["score", "period"], conflicts_with = "score")]
         ratio: Option<f64>,
         /// The assessment's total score, e.g. 91.5: the ratio is its payment-table band.
         #[arg(long)]
@@ -431,7 +432,39 @@ pub async fn run(store: &dyn Store, actor: Actor, cmd: OpsCommand) -> anyhow::Re
                         payment_ratio(score, assessment_rules.as_ref(), period.as_ref())?;
                     (ratio, Some(format!("score {score} in band {label}")))
                 }
-                (None, None) => bail!("give --ratio or --score"),
+                (None, None) => {
+                    let Some(period) = period.as_ref() else {
+                        bail!("give --ratio, --score or --period");
+                    };
+                    let book = match assessment_rules.as_ref() {
+                        Some(path) => {
+                            let text = std::fs::read_to_string(path)
+                                .with_context(|| format!("reading {}", path.display()))?;
+                            let rules = RuleSet::from_toml_str(&text)
+                                .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+                            rexian_assessment::RuleBook::new(vec![rules])
+                                .map_err(|e| anyhow!("{}: {e}", path.display()))?
+                        }
+                        None => rexian_assessment::RuleBook::baisha_default(),
+                    };
+                    let assessed = rexian_report::assess_period(
+                        store,
+                        p.id,
+                        &book,
+                        period,
+                        chrono::Utc::now(),
+                    )
+                    .await
+                    .map_err(|e| anyhow!("assessing {}: {e}", period.label()))?;
+                    (
+                        assessed.payment_ratio,
+                        Some(format!(
+                            "assessment of {} from the stored records: total {}",
+                            period.label(),
+                            assessed.total
+                        )),
+                    )
+                }
             };
             let day = period.as_ref().map_or_else(today, Period::last_day);
             let contracts = store.contracts(p.id).await?;

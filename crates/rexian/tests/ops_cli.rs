@@ -245,5 +245,22 @@ async fn settlement_for_an_assessment_score() {
         );
         let low = run(&["ops", "settlement", "--score=-3"]);
         assert!(String::from_utf8_lossy(&low.stderr).contains("--score"));
+        // With only --period the score is the period's assessment from the stored records:
+        // nothing stored for October, so every indicator is "no data" at full points.
+        let out = run(&["ops", "settlement", "--period", "2026-10"]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains("assessment of") && text.contains("total 100"),
+            "{text}"
+        );
+        assert!(
+            text.contains("due 421800.00 yuan, withheld 0.00 yuan"),
+            "{text}"
+        );
     }
 }
