@@ -46,6 +46,11 @@ pub fn migrations_for(backend: Backend) -> Migrator {
                 "operations",
                 include_str!("../../migrations/sqlite/0004_operations.sql"),
             ),
+            (
+                6,
+                "calls_agents",
+                include_str!("../../migrations/sqlite/0006_calls_agents.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -67,6 +72,11 @@ pub fn migrations_for(backend: Backend) -> Migrator {
                 4,
                 "operations",
                 include_str!("../../migrations/postgres/0004_operations.sql"),
+            ),
+            (
+                6,
+                "calls_agents",
+                include_str!("../../migrations/postgres/0006_calls_agents.sql"),
             ),
         ],
     };
