@@ -1902,6 +1902,14 @@ impl Engine {
         self.calls.len()
     }
 
+    /// Number of agents not signed out.
+    pub fn signed_in_agent_count(&self) -> usize {
+        self.agents
+            .iter()
+            .filter(|a| a.state != AgentState::SignedOut)
+            .count()
+    }
+
     // ----- invariants ---------------------------------------------------------------------
 
     /// Checks every internal invariant; O(agents × skills + calls). For tests and for a

@@ -51,7 +51,8 @@ pub struct FigureOptions {
     /// Count calls overflowed back to the province as asked for (and not answered). Default:
     /// yes: they asked this sub-platform for an agent and did not get one here.
     pub overflowed_in_offered: bool,
-    /// Signed-in seconds of the agents concerned in the period, for occupancy. `None`: the
+    /// Signed-in seconds minus breaks of the agents concerned in the period, for
+    /// occupancy. `None`: the
     /// occupancy figure is left out.
     pub logged_in_seconds: Option<f64>,
 }
@@ -291,8 +292,8 @@ const DEFINITIONS: &[Definition] = &[
         label_zh: "占用率",
         label_en: "Occupancy",
         unit: Unit::Rate,
-        zh: "接通来电的（通话＋话后处理）总时长 ÷ 话务员登录总时长。",
-        en: "Total talk plus wrap-up of answered calls ÷ the agents' signed-in time.",
+        zh: "接通来电的（通话＋话后处理）总时长 ÷ 话务员登录总时长（扣除小休）。",
+        en: "Total talk plus wrap-up of answered calls ÷ the agents' signed-in time minus breaks.",
     },
     Definition {
         code: "longest_wait_seconds",

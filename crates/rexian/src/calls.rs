@@ -113,7 +113,8 @@ pub async fn report(store: &dyn Store, command: ReportCommand) -> anyhow::Result
         agent: agent.map(AgentId::new),
     };
     let (figures, not_counted) =
-        rexian_web::api::calls::call_figures(store, platform.id, &filter).await?;
+        rexian_web::api::calls::call_figures(store, platform.id, &filter, chrono::Utc::now())
+            .await?;
     let mut out = String::new();
     match format {
         Format::Json => {

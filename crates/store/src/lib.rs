@@ -7,6 +7,7 @@
 //! same transaction; either both are stored or neither.
 //! Invariant: every query that reads or writes tenant data names its `platform_id`.
 
+pub mod acd_journal;
 mod backend;
 pub mod calls;
 mod error;
@@ -24,6 +25,7 @@ use chrono::{DateTime, Utc};
 use rexian_domain::{Actor, AggregateRef, Event};
 use std::sync::Arc;
 
+pub use acd_journal::{AcdJournalStore, AgentStateChange, JournalEvent};
 pub use backend::migrations_for;
 pub use calls::{CallQuery, CallStore, Callback, NewCall, StoredCall};
 pub use error::{StoreError, StoreResult};
@@ -39,7 +41,9 @@ pub use url::{Backend, DatabaseLocation, SqliteDurability};
 /// Everything rexian stores. Object-safe, so the server holds an `Arc<dyn Store>` chosen at
 /// start and the handlers compile once for both backends.
 #[async_trait]
-pub trait Store: OrderStore + CallStore + OpsStore + ReportStore + Send + Sync + 'static {
+pub trait Store:
+    OrderStore + CallStore + AcdJournalStore + OpsStore + ReportStore + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
 
     /// A cheap round trip, for health checks.

@@ -19,7 +19,7 @@ use rexian_acd::{
     AcdConfig, AcdError, AgentState, CallId, CallRecord, Engine, Event, Input, Output,
 };
 use rexian_domain::{Actor, AggregateRef, Clock};
-use rexian_store::{NewCall, Store, StoreError};
+use rexian_store::{JournalEvent, NewCall, Store, StoreError};
 use tokio::sync::{Mutex, broadcast};
 
 /// What the engine of one sub-platform did in one step, for the live stream.
@@ -46,6 +46,15 @@ pub struct PlatformAcd {
 }
 
 impl PlatformAcd {
+    fn new(engine: Engine) -> PlatformAcd {
+        PlatformAcd {
+            engine,
+            finished: HashMap::new(),
+            finished_ids: HashMap::new(),
+            finished_order: VecDeque::new(),
+        }
+    }
+
     /// The engine id of a finished call still in the rating window.
     pub fn finished_call(&self, provincial_call_id: &str) -> Option<CallId> {
         self.finished.get(provincial_call_id).map(|&id| CallId(id))
@@ -93,6 +102,50 @@ fn agent_change_is_logged(from: &AgentState, to: &AgentState, forced: bool) -> b
     forced
         || matches!(from, S::SignedOut | S::NotReady { .. } | S::OnBreak { .. })
         || matches!(to, S::SignedOut | S::NotReady { .. } | S::OnBreak { .. })
+}
+
+/// How `settle` treats the outputs of a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Not journaled (a timer tick, a refused input): agent changes are logged here.
+    Live,
+    /// Journaled with its agent events already.
+    Journaled,
+    /// Replayed from the journal on start: only missing call records are stored.
+    Replay,
+}
+
+/// The logged agent changes among `out`, as events for the journal's transaction.
+fn agent_events(out: &[Output]) -> Vec<JournalEvent> {
+    out.iter()
+        .filter_map(|o| match &o.event {
+            Event::AgentStateChanged {
+                agent,
+                from,
+                to,
+                forced_by,
+            } if agent_change_is_logged(from, to, forced_by.is_some()) => Some(JournalEvent {
+                aggregate: AggregateRef::new("agent", agent.as_str()),
+                event_type: "agent.state_changed".into(),
+                payload: serde_json::json!({
+                    "at": o.at, "from": from, "to": to, "forced_by": forced_by,
+                }),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The start (UTC) of the Beijing day of `now`.
+fn beijing_day_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    const OFFSET: i64 = 8 * 3600;
+    let local = now.timestamp() + OFFSET;
+    DateTime::from_timestamp(local - local.rem_euclid(86_400) - OFFSET, 0).unwrap_or(now)
+}
+
+/// No live call and no agent signed in: replay may start after this point.
+fn is_idle(engine: &Engine) -> bool {
+    engine.live_call_count() == 0 && engine.signed_in_agent_count() == 0
 }
 
 /// The stored form of a finished call of the live engine.
@@ -145,12 +198,7 @@ impl LiveAcd {
             return Ok(e.clone());
         }
         let engine = Engine::new(self.config.clone())?;
-        let slot = Arc::new(Mutex::new(PlatformAcd {
-            engine,
-            finished: HashMap::new(),
-            finished_ids: HashMap::new(),
-            finished_order: VecDeque::new(),
-        }));
+        let slot = Arc::new(Mutex::new(PlatformAcd::new(engine)));
         engines.insert(platform_id, slot.clone());
         Ok(slot)
     }
@@ -166,15 +214,119 @@ impl LiveAcd {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Vec<Output>, ApplyError> {
+        let journal = serde_json::to_string(&input).map_err(|e| {
+            ApplyError::Store(StoreError::Corrupt(format!("ACD input as JSON: {e}")))
+        })?;
         let mut out = Vec::new();
         let result = acd.engine.apply(input, &mut out);
-        self.settle(store, platform_id, acd, &out, actor, now)
+        if let Err(e) = result {
+            // Refused: nothing to journal; timers that fell due before it are settled (and
+            // happen again at the next accepted input when the journal is replayed).
+            self.settle(store, platform_id, acd, &out, actor, now, Mode::Live)
+                .await?;
+            return Err(ApplyError::Engine(e));
+        }
+        // Durable before it is acknowledged: the input and the agent events it caused, in
+        // one transaction. If that fails the engine is ahead of the journal: rebuild it.
+        let events = agent_events(&out);
+        if let Err(e) = store
+            .journal_acd_input(
+                platform_id,
+                &journal,
+                is_idle(&acd.engine),
+                &events,
+                actor,
+                now,
+            )
+            .await
+        {
+            tracing::error!(error = %e, platform_id, "journaling an ACD input failed");
+            match self.rebuild(store, platform_id, now).await {
+                Ok(fresh) => *acd = fresh,
+                Err(r) => tracing::error!(error = ?r, platform_id, "rebuilding the ACD failed"),
+            }
+            return Err(ApplyError::Store(e));
+        }
+        self.settle(store, platform_id, acd, &out, actor, now, Mode::Journaled)
             .await?;
-        result.map_err(ApplyError::Engine)?;
         Ok(out)
     }
 
+    /// A sub-platform's engine rebuilt from its journal (stored records are not written
+    /// twice: a call's record is keyed by its provincial id).
+    async fn rebuild(
+        &self,
+        store: &dyn Store,
+        platform_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<PlatformAcd, ApplyError> {
+        let tails = store.acd_journal_tails(beijing_day_start(now)).await?;
+        let inputs = tails
+            .into_iter()
+            .find(|(p, _)| *p == platform_id)
+            .map(|(_, i)| i)
+            .unwrap_or_default();
+        self.replay(store, platform_id, &inputs).await
+    }
+
+    async fn replay(
+        &self,
+        store: &dyn Store,
+        platform_id: i64,
+        inputs: &[String],
+    ) -> Result<PlatformAcd, ApplyError> {
+        let mut acd =
+            PlatformAcd::new(Engine::new(self.config.clone()).map_err(ApplyError::Engine)?);
+        let actor = Actor::system("acd-replay");
+        let mut out = Vec::new();
+        for (n, raw) in inputs.iter().enumerate() {
+            let input: Input = serde_json::from_str(raw).map_err(|e| {
+                ApplyError::Store(StoreError::Corrupt(format!(
+                    "ACD journal entry {n} of platform {platform_id}: {e}"
+                )))
+            })?;
+            let now = input.at;
+            out.clear();
+            if let Err(e) = acd.engine.apply(input, &mut out) {
+                // Accepted once, so only a changed configuration refuses it now.
+                tracing::warn!(error = %e, platform_id, entry = n, "replayed ACD input refused");
+            }
+            self.settle(
+                store,
+                platform_id,
+                &mut acd,
+                &out,
+                &actor,
+                now,
+                Mode::Replay,
+            )
+            .await?;
+        }
+        Ok(acd)
+    }
+
+    /// On server start: rebuilds every sub-platform's engine from its journal, before the
+    /// ticker runs, so the timers due during the outage fire at their deadlines after it.
+    /// Returns the number of inputs replayed.
+    pub async fn restore(
+        &self,
+        store: &dyn Store,
+        now: DateTime<Utc>,
+    ) -> Result<usize, ApplyError> {
+        let mut replayed = 0;
+        for (platform_id, inputs) in store.acd_journal_tails(beijing_day_start(now)).await? {
+            let acd = self.replay(store, platform_id, &inputs).await?;
+            replayed += inputs.len();
+            self.engines
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(platform_id, Arc::new(Mutex::new(acd)));
+        }
+        Ok(replayed)
+    }
+
     /// Stores the finished calls and late ratings among `out`, then broadcasts it.
+    #[allow(clippy::too_many_arguments)]
     async fn settle(
         &self,
         store: &dyn Store,
@@ -183,6 +335,7 @@ impl LiveAcd {
         out: &[Output],
         actor: &Actor,
         now: DateTime<Utc>,
+        mode: Mode,
     ) -> Result<(), ApplyError> {
         let window = self.config.satisfaction_window_seconds;
         let mut failed = None;
@@ -196,7 +349,7 @@ impl LiveAcd {
                         .map(drop)
                 }
                 Event::SatisfactionRecorded { call, rating, .. }
-                    if acd.engine.call(*call).is_none() =>
+                    if acd.engine.call(*call).is_none() && mode != Mode::Replay =>
                 {
                     // The call had finished and is stored: rate the stored record.
                     match acd.finished_ids.get(&call.0) {
@@ -212,7 +365,9 @@ impl LiveAcd {
                     from,
                     to,
                     forced_by,
-                } if agent_change_is_logged(from, to, forced_by.is_some()) => {
+                } if mode == Mode::Live
+                    && agent_change_is_logged(from, to, forced_by.is_some()) =>
+                {
                     store
                         .log_acd_event(
                             platform_id,
@@ -235,7 +390,7 @@ impl LiveAcd {
                 failed.get_or_insert(e);
             }
         }
-        if !out.is_empty() {
+        if !out.is_empty() && mode != Mode::Replay {
             let _ = self.updates.send(AcdUpdate {
                 platform_id,
                 outputs: Arc::new(out.to_vec()),
@@ -271,7 +426,7 @@ impl LiveAcd {
                     tracing::warn!(error = %e, platform_id, "ACD tick refused");
                 }
                 let _ = self
-                    .settle(store, platform_id, &mut acd, &out, &ticker, now)
+                    .settle(store, platform_id, &mut acd, &out, &ticker, now, Mode::Live)
                     .await;
             }
             if let Some(d) = acd.engine.next_deadline() {

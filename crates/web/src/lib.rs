@@ -121,6 +121,20 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     observe::spawn_background(&state);
     let timers = order_timers::spawn(&state);
+    match state
+        .acd
+        .restore(state.store.as_ref(), state.clock.now())
+        .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(inputs = n, "live ACD rebuilt from its journal"),
+        Err(e) => {
+            timers.abort();
+            return Err(std::io::Error::other(format!(
+                "rebuilding the live ACD from its journal: {e:?}"
+            )));
+        }
+    }
     state
         .acd
         .spawn_ticker(state.store.clone(), state.clock.clone());

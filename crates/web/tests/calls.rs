@@ -630,3 +630,66 @@ async fn the_live_stream_sends_a_snapshot_then_each_engine_event_and_the_api_is_
         assert!(doc["paths"].get(path).is_some(), "{path} is not documented");
     }
 }
+
+/// Occupancy from the logged agent states, by hand: a1 signed in 0–3600 s with a 600 s
+/// meal break (3000 s working), a2 signed in 0–1800 s; one call with 300 s talk and 20 s
+/// wrap-up (ended early). All agents: 320 ÷ 4800; a1: 320 ÷ 3000; a2: 0 ÷ 1800.
+#[tokio::test]
+async fn occupancy_is_handle_time_over_signed_in_time_minus_breaks() {
+    for db in testing::all_backends().await {
+        let app = App::start(db).await;
+        let empty = json!({});
+        for a in ["a1", "a2"] {
+            app.ok(0, a, "/api/v1/cti/agents/me/sign-in", empty.clone())
+                .await;
+        }
+        app.me(0, "a1", json!({"state": "ready"})).await;
+        let r = app.arrive(100, "OCC-1", "13800000001").await;
+        assert_eq!(offered_to(&r), ["a1"]);
+        app.call(110, "OCC-1", "answer", json!({"agent": "a1"}))
+            .await;
+        app.call(410, "OCC-1", "end", json!({"by": "caller"})).await;
+        app.me(430, "a1", json!({"state": "wrap_up_end"})).await;
+        app.me(1000, "a1", json!({"state": "break", "reason": "meal"}))
+            .await;
+        app.me(1600, "a1", json!({"state": "ready"})).await;
+        app.me(1800, "a2", json!({"state": "sign_out"})).await;
+        app.me(3600, "a1", json!({"state": "sign_out"})).await;
+        app.at(7200);
+        for (query, expected) in [
+            ("", 320.0 / 4800.0),
+            ("&agent=a1", 320.0 / 3000.0),
+            ("&agent=a2", 0.0),
+        ] {
+            let (status, body) = app
+                .get(
+                    "office",
+                    &format!("/api/v1/calls/figures?from=2026-10-01&to=2026-10-01{query}"),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert!(
+                close(&body["figures"]["occupancy"], expected),
+                "{query}: {} ≠ {expected}",
+                body["figures"]["occupancy"]
+            );
+            if query.is_empty() {
+                assert!(close(&body["figures"]["aht_seconds"], 320.0), "{body}");
+            }
+        }
+        // Half-way through the day (clock at 1200 s), a period still running counts up to now:
+        // a1 1000 s working (break from 1000 s), a2 1200 s.
+        app.at(1200);
+        let (_, body) = app
+            .get(
+                "office",
+                "/api/v1/calls/figures?from=2026-10-01&to=2026-10-01",
+            )
+            .await;
+        assert!(
+            close(&body["figures"]["occupancy"], 320.0 / 2200.0),
+            "{}",
+            body["figures"]["occupancy"]
+        );
+    }
+}

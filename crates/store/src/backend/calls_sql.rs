@@ -17,7 +17,7 @@ use crate::{StoreError, StoreResult};
 type DbRow = <Db as sqlx::Database>::Row;
 
 #[allow(clippy::too_many_arguments)]
-async fn append(
+pub(super) async fn append(
     tx: &mut Transaction<'_, Db>,
     platform_id: i64,
     aggregate: AggregateRef,

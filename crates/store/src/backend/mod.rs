@@ -52,6 +52,11 @@ pub fn migrations_for(backend: Backend) -> Migrator {
                 include_str!("../../migrations/sqlite/0005_assessment.sql"),
             ),
             (
+                6,
+                "calls_agents",
+                include_str!("../../migrations/sqlite/0006_calls_agents.sql"),
+            ),
+            (
                 8,
                 "order_links",
                 include_str!("../../migrations/sqlite/0008_order_links.sql"),
@@ -82,6 +87,11 @@ pub fn migrations_for(backend: Backend) -> Migrator {
                 5,
                 "assessment",
                 include_str!("../../migrations/postgres/0005_assessment.sql"),
+            ),
+            (
+                6,
+                "calls_agents",
+                include_str!("../../migrations/postgres/0006_calls_agents.sql"),
             ),
             (
                 8,

@@ -22,6 +22,10 @@ mod orders_sql;
 #[allow(clippy::duplicate_mod)]
 #[path = "calls_sql.rs"]
 mod calls_sql;
+// The input journal of the live ACD (see acd_journal_sql.rs), compiled the same way.
+#[allow(clippy::duplicate_mod)]
+#[path = "acd_journal_sql.rs"]
+mod acd_journal_sql;
 // The operations SQL (issue 5), compiled for this backend the same way.
 #[allow(clippy::duplicate_mod)]
 #[path = "operations_sql.rs"]

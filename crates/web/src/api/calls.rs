@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rexian_acd::{
     AgentId, CallFigures, CallRecord, FigureFilter, FigureOptions, FigureRow, QueueId,
 };
-use rexian_store::{CallQuery, Callback, Store, StoreResult, StoredCall};
+use rexian_store::{AgentStateChange, CallQuery, Callback, Store, StoreResult, StoredCall};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -44,6 +44,7 @@ pub async fn call_figures(
     store: &dyn Store,
     platform_id: i64,
     filter: &FigureFilter,
+    now: DateTime<Utc>,
 ) -> StoreResult<(CallFigures, u64)> {
     let calls = store
         .list_calls(
@@ -68,10 +69,69 @@ pub async fn call_figures(
             }
         })
         .collect();
-    Ok((
-        rexian_acd::figures(&records, filter, &FigureOptions::default()),
-        not_counted,
-    ))
+    let logged_in_seconds = match (filter.from, filter.to) {
+        (Some(from), Some(to)) => {
+            let changes = store.agent_state_changes(platform_id, from, to).await?;
+            let agent = filter.agent.as_ref().map(|a| a.as_str());
+            Some(working_seconds(&changes, from, to.min(now), agent))
+        }
+        _ => None,
+    };
+    let options = FigureOptions {
+        logged_in_seconds,
+        ..FigureOptions::default()
+    };
+    Ok((rexian_acd::figures(&records, filter, &options), not_counted))
+}
+
+/// Seconds the agents (or one agent) were signed in and not on break within `[from, to)`,
+/// from their logged state changes (`to` is the period's end, or now if earlier). An agent's
+/// state before its first change in the log is that change's `from`.
+pub fn working_seconds(
+    changes: &[AgentStateChange],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    agent: Option<&str>,
+) -> f64 {
+    fn working(state: &serde_json::Value) -> bool {
+        !matches!(
+            state.get("state").and_then(|s| s.as_str()),
+            None | Some("signed_out") | Some("on_break")
+        )
+    }
+    let clipped = |a: DateTime<Utc>, b: DateTime<Utc>| {
+        let (a, b) = (a.max(from), b.min(to));
+        if b > a {
+            (b - a).num_milliseconds() as f64 / 1000.0
+        } else {
+            0.0
+        }
+    };
+    let mut by_agent: std::collections::BTreeMap<&str, Vec<&AgentStateChange>> =
+        std::collections::BTreeMap::new();
+    for c in changes {
+        if agent.is_none_or(|a| a == c.agent) {
+            by_agent.entry(c.agent.as_str()).or_default().push(c);
+        }
+    }
+    let mut total = 0.0;
+    for (_, mut list) in by_agent {
+        list.sort_by_key(|c| c.at);
+        // Before the first change: its `from`, since the start of the log window.
+        let mut since = from - chrono::Duration::days(1);
+        let mut on = working(&list[0].from);
+        for c in list {
+            if on {
+                total += clipped(since, c.at);
+            }
+            since = c.at;
+            on = working(&c.to);
+        }
+        if on {
+            total += clipped(since, to);
+        }
+    }
+    total
 }
 
 /// A stored call as the API lists it: the caller's number masked.
@@ -214,8 +274,13 @@ pub async fn figures(
         queue: p.queue.map(QueueId::new),
         agent: p.agent.map(AgentId::new),
     };
-    let (figures, not_counted) =
-        call_figures(state.store.as_ref(), auth.platform_id(), &filter).await?;
+    let (figures, not_counted) = call_figures(
+        state.store.as_ref(),
+        auth.platform_id(),
+        &filter,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(FiguresReply {
         from: filter.from.unwrap_or_default(),
         to: filter.to.unwrap_or_default(),
