@@ -16,6 +16,8 @@ use crate::{StoreError, StoreResult};
 
 type DbRow = <Db as sqlx::Database>::Row;
 
+/// Appends one event in the caller's transaction, through the one event-log writer of
+/// `sql.rs` (so every event row is written the same way).
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn append(
     tx: &mut Transaction<'_, Db>,
@@ -27,20 +29,8 @@ pub(super) async fn append(
     payload: serde_json::Value,
     reason: Option<&str>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO events (platform_id, aggregate_type, aggregate_id, event_type, actor, \
-         occurred_at, payload, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(platform_id)
-    .bind(&aggregate.kind)
-    .bind(&aggregate.id)
-    .bind(event_type)
-    .bind(actor.to_column())
-    .bind(now)
-    .bind(Json(&payload))
-    .bind(reason)
-    .execute(&mut **tx)
-    .await?;
+    let ev = super::sql::event(aggregate, event_type, actor, now, payload, reason);
+    super::sql::append_event(tx, platform_id, &ev).await?;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use serde_json::json;
 use sqlx::{QueryBuilder, Row, Transaction, types::Json};
 
 use super::Db;
-use super::sql::{SqlStore, append_event};
+use super::sql::{SqlStore, append_event, event};
 use crate::orders::{
     Attachment, MAX_ORDER_PAGE, MatterCategory, NewAttachment, NewOrder, OrderFilter, OrderStore,
     OrderUpdate, PublicOrderStatus, WorkOrder,
@@ -275,14 +275,14 @@ impl OrderStore for SqlStore {
         }
         if added {
             for (id, other) in [(order_id, &numbers[1]), (related_order_id, &numbers[0])] {
-                let ev = NewEvent {
-                    aggregate: AggregateRef::new("order", id),
-                    event_type: "order.related".into(),
-                    actor: actor.clone(),
-                    occurred_at: now,
-                    payload: json!({ "related_order": other }),
-                    reason: None,
-                };
+                let ev = event(
+                    AggregateRef::new("order", id),
+                    "order.related",
+                    actor,
+                    now,
+                    json!({ "related_order": other }),
+                    None,
+                );
                 append_event(&mut tx, platform_id, &ev).await?;
             }
         }
@@ -343,18 +343,18 @@ impl OrderStore for SqlStore {
         .fetch_one(&mut *tx)
         .await?;
         let attachment = attachment_from(&row)?;
-        let ev = NewEvent {
-            aggregate: AggregateRef::new("order", order_id),
-            event_type: "order.attachment_added".into(),
-            actor: actor.clone(),
-            occurred_at: now,
-            payload: json!({
+        let ev = event(
+            AggregateRef::new("order", order_id),
+            "order.attachment_added",
+            actor,
+            now,
+            json!({
                 "attachment_id": attachment.id, "file_name": attachment.file_name,
                 "content_type": attachment.content_type, "size_bytes": attachment.size_bytes,
                 "sha256": attachment.sha256,
             }),
-            reason: None,
-        };
+            None,
+        );
         append_event(&mut tx, platform_id, &ev).await?;
         tx.commit().await?;
         Ok(attachment)
