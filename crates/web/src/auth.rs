@@ -93,6 +93,54 @@ impl Default for ThrottleSettings {
     }
 }
 
+/// How long a session checked against the database is trusted without reading it again.
+/// Sign-out and deactivation through this server take effect at once (they drop entries);
+/// a change made by another process takes effect within this time.
+const SESSION_RECHECK: chrono::Duration = chrono::Duration::seconds(5);
+/// Entries kept at most; past it the cache starts again empty (bounded memory).
+const SESSION_CACHE_MAX: usize = 10_000;
+
+/// Sessions recently checked against the database, by token hash, so that most requests do
+/// not read the database to learn who sent them.
+#[derive(Default)]
+pub struct SessionCache {
+    entries: Mutex<HashMap<String, (User, DateTime<Utc>)>>,
+}
+
+impl SessionCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (User, DateTime<Utc>)>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The user of a session checked less than [`SESSION_RECHECK`] before `now`.
+    pub fn get(&self, token_hash: &str, now: DateTime<Utc>) -> Option<User> {
+        self.lock()
+            .get(token_hash)
+            .filter(|(_, checked)| now >= *checked && now - *checked < SESSION_RECHECK)
+            .map(|(user, _)| user.clone())
+    }
+
+    pub fn put(&self, token_hash: &str, user: &User, now: DateTime<Utc>) {
+        let mut entries = self.lock();
+        if entries.len() >= SESSION_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(token_hash.to_owned(), (user.clone(), now));
+    }
+
+    /// Drops one session (signed out).
+    pub fn forget(&self, token_hash: &str) {
+        self.lock().remove(token_hash);
+    }
+
+    /// Drops every session (a user was deactivated).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+}
+
 /// Failed sign-ins in a sliding window, kept in memory (a restart forgets them, which only
 /// gives an attacker one more window; the limits are per process).
 #[derive(Debug, Default)]
@@ -237,6 +285,42 @@ pub fn session_cookie(token: Option<&str>, max_age_secs: i64, secure: bool) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cached_session_is_trusted_for_the_recheck_time_only_and_dropped_on_sign_out() {
+        let cache = SessionCache::default();
+        let t0: DateTime<Utc> = "2026-10-08T02:00:00Z".parse().unwrap();
+        let user = User {
+            id: 7,
+            platform_id: 1,
+            username: "agent1".into(),
+            display_name: "坐席一".into(),
+            role: rexian_domain::Role::Agent,
+            department_id: None,
+            active: true,
+            created_at: t0,
+        };
+        assert!(cache.get("h", t0).is_none());
+        cache.put("h", &user, t0);
+        assert_eq!(
+            cache.get("h", t0 + chrono::Duration::seconds(4)),
+            Some(user.clone())
+        );
+        assert!(
+            cache.get("h", t0 + SESSION_RECHECK).is_none(),
+            "stale: read again"
+        );
+        assert!(
+            cache.get("h", t0 - chrono::Duration::seconds(1)).is_none(),
+            "clock went back"
+        );
+        cache.put("h", &user, t0);
+        cache.forget("h");
+        assert!(cache.get("h", t0).is_none());
+        cache.put("h", &user, t0);
+        cache.clear();
+        assert!(cache.get("h", t0).is_none());
+    }
 
     #[test]
     fn throttle_blocks_after_the_limit_and_forgives_after_the_window() {

@@ -221,11 +221,15 @@ pub async fn session_user(
         return Ok(None);
     };
     let hash = token_hash(&token);
-    Ok(state
-        .store
-        .session_user(&hash, state.clock.now())
-        .await?
-        .map(|u| (u, hash)))
+    let now = state.clock.now();
+    if let Some(user) = state.sessions.get(&hash, now) {
+        return Ok(Some((user, hash)));
+    }
+    let user = state.store.session_user(&hash, now).await?;
+    if let Some(u) = &user {
+        state.sessions.put(&hash, u, now);
+    }
+    Ok(user.map(|u| (u, hash)))
 }
 
 impl<P: RequiredPermission> FromRequestParts<AppState> for Authed<P> {

@@ -64,6 +64,8 @@ pub struct AppState {
     pub acd: Arc<acd::LiveAcd>,
     /// Each sub-platform's working-day calendar (bundled schedules + the administrator's).
     pub calendars: api::calendar::CalendarCache,
+    /// Recently checked sessions (see `auth::SessionCache`).
+    pub sessions: Arc<auth::SessionCache>,
 }
 
 impl AppState {
@@ -73,6 +75,7 @@ impl AppState {
             health: HealthCache::new(),
             acd: Arc::new(acd::LiveAcd::new(settings.acd.clone())),
             calendars: api::calendar::CalendarCache::default(),
+            sessions: Arc::default(),
             store,
             clock,
             settings: Arc::new(settings),

@@ -89,10 +89,11 @@ async fn login_submit(
 }
 
 async fn logout(State(state): State<AppState>, parts: Parts) -> Response {
-    if let Ok(Some((_, hash))) = session_user(&parts, &state).await
-        && let Err(e) = state.store.delete_session(&hash, state.clock.now()).await
-    {
-        tracing::error!(error = %e, "sign-out failed");
+    if let Ok(Some((_, hash))) = session_user(&parts, &state).await {
+        state.sessions.forget(&hash);
+        if let Err(e) = state.store.delete_session(&hash, state.clock.now()).await {
+            tracing::error!(error = %e, "sign-out failed");
+        }
     }
     let cookie = session_cookie(None, 0, state.settings.secure_cookies);
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()

@@ -8,10 +8,13 @@ use rexian_orders::{
     OrderNumber, OrderSnapshot, OrderState, RequestKind, Source, SupervisionLevel,
     calendar::{HolidaySchedule, local_date},
 };
+use std::sync::Arc;
+
 use serde_json::json;
 use sqlx::{QueryBuilder, Row, Transaction, types::Json};
 
 use super::Db;
+use super::group_commit::Tx;
 use super::sql::{SqlStore, append_event, event};
 use crate::orders::{
     Attachment, MAX_ORDER_PAGE, MatterCategory, NewAttachment, NewOrder, OrderFilter, OrderStore,
@@ -496,55 +499,18 @@ impl OrderStore for SqlStore {
         events: &[NewEvent],
         now: DateTime<Utc>,
     ) -> StoreResult<WorkOrder> {
-        let s = &update.snapshot;
-        let [sign, handle, callback] = due(s);
-        let mut tx = self.writer.begin().await?;
-        let row = sqlx::query(&format!(
-            "UPDATE work_orders SET state = $4, supervision_level = $5, lead_department_id = $6, \
-             reply_content = COALESCE($7, reply_content), \
-             public_reply = CASE WHEN $8 THEN COALESCE($7, reply_content) ELSE public_reply END, \
-             snapshot = $9, sign_due_at = $10, handle_due_at = $11, callback_due_at = $12, \
-             next_timer_at = $13, version = version + 1, updated_at = $14 \
-             WHERE platform_id = $1 AND id = $2 AND version = $3 RETURNING {ORDER_COLUMNS}"
-        ))
-        .bind(platform_id)
-        .bind(id)
-        .bind(expected_version)
-        .bind(s.state.code())
-        .bind(s.supervision_level.code())
-        .bind(update.lead_department_id)
-        .bind(&update.reply_content)
-        .bind(update.publish_reply)
-        .bind(Json(s))
-        .bind(sign)
-        .bind(handle)
-        .bind(callback)
-        .bind(update.next_timer_at)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            let exists: Option<i64> = sqlx::query_scalar(
-                "SELECT version FROM work_orders WHERE platform_id = $1 AND id = $2",
-            )
-            .bind(platform_id)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            return Err(match exists {
-                None => StoreError::NotFound("order"),
-                Some(v) => StoreError::Conflict(format!(
-                    "the order changed meanwhile (version {v}, expected {expected_version}); \
-                     reload it and try again"
-                )),
-            });
-        };
-        let order = order_from(&row)?;
-        for ev in events {
-            append_event(&mut tx, platform_id, ev).await?;
-        }
-        tx.commit().await?;
-        Ok(order)
+        // Through the group writer: one transaction (and one fsync) for many transitions.
+        let change = Arc::new((update.clone(), events.to_vec()));
+        self.group
+            .write(move |tx| {
+                let change = change.clone();
+                Box::pin(async move {
+                    let (update, events) = &*change;
+                    write_order_update(tx, platform_id, id, expected_version, update, events, now)
+                        .await
+                })
+            })
+            .await
     }
 
     async fn department_inbox(
@@ -726,4 +692,64 @@ fn category_from(row: &DbRow) -> StoreResult<MatterCategory> {
         parent_code: row.try_get("parent_code")?,
         active: row.try_get("active")?,
     })
+}
+
+/// The statements of one transition: the new snapshot only if the order is still at
+/// `expected_version` (else `Conflict`, having written nothing), then its events.
+async fn write_order_update(
+    tx: &mut Tx,
+    platform_id: i64,
+    id: i64,
+    expected_version: i64,
+    update: &OrderUpdate,
+    events: &[NewEvent],
+    now: DateTime<Utc>,
+) -> StoreResult<WorkOrder> {
+    let s = &update.snapshot;
+    let [sign, handle, callback] = due(s);
+    let row = sqlx::query(&format!(
+        "UPDATE work_orders SET state = $4, supervision_level = $5, lead_department_id = $6, \
+         reply_content = COALESCE($7, reply_content), \
+         public_reply = CASE WHEN $8 THEN COALESCE($7, reply_content) ELSE public_reply END, \
+         snapshot = $9, sign_due_at = $10, handle_due_at = $11, callback_due_at = $12, \
+         next_timer_at = $13, version = version + 1, updated_at = $14 \
+         WHERE platform_id = $1 AND id = $2 AND version = $3 RETURNING {ORDER_COLUMNS}"
+    ))
+    .bind(platform_id)
+    .bind(id)
+    .bind(expected_version)
+    .bind(s.state.code())
+    .bind(s.supervision_level.code())
+    .bind(update.lead_department_id)
+    .bind(&update.reply_content)
+    .bind(update.publish_reply)
+    .bind(Json(s))
+    .bind(sign)
+    .bind(handle)
+    .bind(callback)
+    .bind(update.next_timer_at)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else {
+        let exists: Option<i64> = sqlx::query_scalar(
+            "SELECT version FROM work_orders WHERE platform_id = $1 AND id = $2",
+        )
+        .bind(platform_id)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        return Err(match exists {
+            None => StoreError::NotFound("order"),
+            Some(v) => StoreError::Conflict(format!(
+                "the order changed meanwhile (version {v}, expected {expected_version}); \
+                 reload it and try again"
+            )),
+        });
+    };
+    let order = order_from(&row)?;
+    for ev in events {
+        append_event(tx, platform_id, ev).await?;
+    }
+    Ok(order)
 }

@@ -14,6 +14,10 @@ pub(crate) type Db = sqlx::Postgres;
 #[path = "sql.rs"]
 mod sql;
 
+// Group commit of the hot writes (see group_commit.rs), compiled the same way.
+#[allow(clippy::duplicate_mod)]
+#[path = "group_commit.rs"]
+mod group_commit;
 // The work-order SQL, compiled for this backend the same way.
 #[allow(clippy::duplicate_mod)]
 #[path = "orders_sql.rs"]
@@ -43,6 +47,7 @@ pub(crate) async fn open(url: &str) -> StoreResult<sql::SqlStore> {
         .await?;
     super::migrations_for(Backend::Postgres).run(&pool).await?;
     Ok(sql::SqlStore {
+        group: group_commit::GroupWriter::start(pool.clone()),
         writer: pool.clone(),
         reader: pool,
         backend: Backend::Postgres,

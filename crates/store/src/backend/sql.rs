@@ -10,6 +10,7 @@ use serde_json::json;
 use sqlx::{Pool, Row, Transaction, types::Json};
 
 use super::Db;
+use super::group_commit::GroupWriter;
 use crate::{
     Backend, Department, NewDepartment, NewUser, Platform, PlatformSeed, Seat, StaffMember, Store,
     StoreError, StoreResult, Town, User,
@@ -19,9 +20,11 @@ type DbRow = <Db as sqlx::Database>::Row;
 
 /// One backend's pools. SQLite gets a single-connection writer so write transactions queue
 /// in the process instead of failing with SQLITE_BUSY; PostgreSQL uses one pool for both.
+/// The hot writes go through `group`, which commits many of them at once.
 pub struct SqlStore {
     pub(super) writer: Pool<Db>,
     pub(super) reader: Pool<Db>,
+    pub(super) group: GroupWriter,
     pub(super) backend: Backend,
 }
 

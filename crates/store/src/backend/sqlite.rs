@@ -16,6 +16,10 @@ pub(crate) type Db = sqlx::Sqlite;
 #[path = "sql.rs"]
 mod sql;
 
+// Group commit of the hot writes (see group_commit.rs), compiled the same way.
+#[allow(clippy::duplicate_mod)]
+#[path = "group_commit.rs"]
+mod group_commit;
 // The work-order SQL, compiled for this backend the same way.
 #[allow(clippy::duplicate_mod)]
 #[path = "orders_sql.rs"]
@@ -80,6 +84,7 @@ pub(crate) async fn open(
         .connect_with(options.read_only(true))
         .await?;
     Ok(sql::SqlStore {
+        group: group_commit::GroupWriter::start(writer.clone()),
         writer,
         reader,
         backend: Backend::Sqlite,

@@ -75,6 +75,7 @@ pub async fn logout(
     State(state): State<AppState>,
     auth: Authed<perm::ViewPlatform>,
 ) -> ApiResult<Response> {
+    state.sessions.forget(&auth.token_hash);
     state
         .store
         .delete_session(&auth.token_hash, state.clock.now())

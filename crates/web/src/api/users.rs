@@ -207,6 +207,8 @@ async fn set_active(
             state.clock.now(),
         )
         .await?;
+    // Their sessions end at once, also those this server had already checked.
+    state.sessions.clear();
     Ok(Json(UserView::from(&user)))
 }
 
