@@ -404,3 +404,84 @@ async fn related_orders_and_attachments_stay_in_their_sub_platform() {
     })
     .await;
 }
+
+/// Many transitions at once share transactions (group commit); each still succeeds or fails
+/// on its own: stale versions are conflicts, a write the database refuses (an unknown lead
+/// department) fails alone, and every acknowledged change is stored with its event.
+#[tokio::test]
+async fn concurrent_transitions_succeed_or_fail_each_on_its_own() {
+    for_each_backend(|db| async move {
+        let s = db.store.clone();
+        let p = s
+            .seed_platform(&seed("a", "BS"), &cli(), t0())
+            .await
+            .unwrap()
+            .id;
+        let agent = OrderActor::user(rexian_domain::Role::Agent);
+        let (cal, limits) = (Calendar::bundled(), TimeLimits::bundled());
+        let mut tasks = Vec::new();
+        for i in 0..60 {
+            let (o, _) = s
+                .create_order(p, &new_order(t0(), None), &cli(), t0())
+                .await
+                .unwrap();
+            let t = apply(
+                &o.snapshot,
+                &Action::SubmitForDispatch,
+                &agent,
+                t0(),
+                &cal,
+                &limits,
+            )
+            .unwrap();
+            // Every third is stale; every tenth names a department that does not exist.
+            let version = if i % 3 == 1 { 7 } else { 1 };
+            let lead_department_id = (i % 10 == 5).then_some(999_999);
+            let update = OrderUpdate {
+                snapshot: t.order,
+                lead_department_id,
+                reply_content: None,
+                publish_reply: false,
+                next_timer_at: None,
+            };
+            let event = NewEvent {
+                aggregate: AggregateRef::new("order", o.id),
+                event_type: "order.submitted".into(),
+                actor: cli(),
+                occurred_at: t0(),
+                payload: json!({ "i": i }),
+                reason: None,
+            };
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                let r = s
+                    .update_order(p, o.id, version, &update, &[event], t0())
+                    .await;
+                (i, o.id, r)
+            }));
+        }
+        for task in tasks {
+            let (i, id, r) = task.await.unwrap();
+            let stored = s.order(p, id).await.unwrap().unwrap();
+            let events = event_types(s.as_ref(), p, id).await;
+            if i % 3 == 1 {
+                assert!(matches!(r, Err(StoreError::Conflict(_))), "{i}: {r:?}");
+            } else if i % 10 == 5 {
+                let e = r.expect_err("an unknown department must be refused");
+                assert!(e.to_string().contains("missing record"), "{i}: {e}");
+            } else {
+                let saved = r.unwrap();
+                assert_eq!(
+                    (saved.version, saved.state),
+                    (2, OrderState::PendingDispatch)
+                );
+                assert_eq!(stored.version, 2);
+                assert_eq!(events, ["order.registered", "order.submitted"], "{i}");
+                continue;
+            }
+            assert_eq!(stored.version, 1, "{i}: nothing half-applied");
+            assert_eq!(events, ["order.registered"], "{i}");
+        }
+    })
+    .await;
+}
