@@ -3,11 +3,46 @@
 //! CTI request is acknowledged. A restarted server replays, per sub-platform, the inputs
 //! after the last one that left the engine idle.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rexian_domain::{Actor, AggregateRef};
 
-use crate::StoreResult;
+use crate::{NewCall, StoreResult};
+
+/// Everything one accepted input of a live ACD engine caused, stored in one transaction.
+#[derive(Debug, Clone)]
+pub struct AcdStep {
+    /// The input as JSON (`rexian_acd::Input`).
+    pub input: String,
+    /// The engine was idle after it (replay may start after this entry).
+    pub idle_after: bool,
+    /// Agent state changes to log.
+    pub events: Vec<JournalEvent>,
+    /// Calls the step finished: stored with their event and fed to the callback list,
+    /// unless their provincial id is stored already.
+    pub finished_calls: Vec<NewCall>,
+    /// Ratings (provincial call id, rating code) of calls that had finished before: a
+    /// rating the stored call cannot take (not answered, rated already) is logged and left.
+    pub ratings: Vec<(String, String)>,
+}
+
+/// A write queued in order and committed later; await [`PendingWrite::committed`] before
+/// acknowledging what it holds.
+pub struct PendingWrite(Pin<Box<dyn Future<Output = StoreResult<()>> + Send>>);
+
+impl PendingWrite {
+    pub fn new(committed: impl Future<Output = StoreResult<()>> + Send + 'static) -> Self {
+        PendingWrite(Box::pin(committed))
+    }
+
+    /// Resolves once the write is committed, or with why it was not.
+    pub async fn committed(self) -> StoreResult<()> {
+        self.0.await
+    }
+}
 
 /// An event to write with a journal entry.
 #[derive(Debug, Clone)]
@@ -29,17 +64,17 @@ pub struct AgentStateChange {
 
 #[async_trait]
 pub trait AcdJournalStore: Send + Sync {
-    /// Stores an accepted engine input (JSON of `rexian_acd::Input`) and `events`, in one
-    /// transaction; `idle_after` says the engine was idle after it. Returns the entry's id.
-    async fn journal_acd_input(
+    /// Queues an accepted engine input with all it caused (see [`AcdStep`]), to be
+    /// committed in one transaction, possibly with other writes (group commit). Steps are
+    /// written in the order they were queued, so queue them while the engine is locked and
+    /// await the returned write after unlocking it.
+    async fn journal_acd_step(
         &self,
         platform_id: i64,
-        input: &str,
-        idle_after: bool,
-        events: &[JournalEvent],
+        step: AcdStep,
         actor: &Actor,
         now: DateTime<Utc>,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<PendingWrite>;
 
     /// Every sub-platform with journal entries after its last idle point journaled before
     /// `day_start` (the start of the current Beijing day, so the day's per-agent counters

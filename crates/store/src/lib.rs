@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 use rexian_domain::{Actor, AggregateRef, Event};
 use std::sync::Arc;
 
-pub use acd_journal::{AcdJournalStore, AgentStateChange, JournalEvent};
+pub use acd_journal::{AcdJournalStore, AcdStep, AgentStateChange, JournalEvent, PendingWrite};
 pub use backend::migrations_for;
 pub use calls::{CallQuery, CallStore, Callback, NewCall, StoredCall};
 pub use error::{StoreError, StoreResult};

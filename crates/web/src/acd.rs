@@ -1,10 +1,12 @@
 //! The live ACD of the server: one [`rexian_acd::Engine`] per sub-platform, behind a tokio
 //! mutex, fed by the CTI API and ticked by a background task at the engine's next deadline.
 //!
-//! Every finished call the engine reports is stored (with its event) while the engine is
-//! still locked, so the store sees records in the engine's order and a satisfaction rating
-//! that arrives later always finds its call stored. Every output is also broadcast to the
-//! server-sent event stream of the wall board.
+//! Everything an accepted input caused (its journal entry, agent events, finished calls,
+//! late ratings) is queued for storage as one write while the engine is still locked, so
+//! the store sees records in the engine's order and a rating that arrives later always
+//! finds its call stored; the request is answered once that write committed, with the
+//! engine unlocked meanwhile, so many inputs share one commit (group commit in the store).
+//! Every output is also broadcast to the server-sent event stream of the wall board.
 //!
 //! Invariant: the engine's time only moves forward: inputs are stamped with the server clock
 //! (or the `at` the telephony sent, refused with 409 if older than the engine's time), and
@@ -19,7 +21,7 @@ use rexian_acd::{
     AcdConfig, AcdError, AgentState, CallId, CallRecord, Engine, Event, Input, Output,
 };
 use rexian_domain::{Actor, AggregateRef, Clock};
-use rexian_store::{JournalEvent, NewCall, Store, StoreError};
+use rexian_store::{AcdStep, JournalEvent, NewCall, PendingWrite, Store, StoreError};
 use tokio::sync::{Mutex, broadcast};
 
 /// What the engine of one sub-platform did in one step, for the live stream.
@@ -93,6 +95,35 @@ impl From<StoreError> for ApplyError {
     }
 }
 
+/// An input applied to an engine whose effects are queued for storage.
+pub struct Applied {
+    platform_id: i64,
+    outputs: Vec<Output>,
+    pending: PendingWrite,
+}
+
+impl Applied {
+    /// The outputs, once everything they caused is committed. If the write failed, the
+    /// engine (ahead of its journal) is rebuilt from what is stored. Call it with the
+    /// engine unlocked.
+    pub async fn committed(
+        self,
+        live: &LiveAcd,
+        store: &dyn Store,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Output>, ApplyError> {
+        if let Err(e) = self.pending.committed().await {
+            if let Ok(slot) = live.platform(self.platform_id) {
+                let mut acd = slot.lock().await;
+                live.recover(store, self.platform_id, &mut acd, &e, now)
+                    .await;
+            }
+            return Err(ApplyError::Store(e));
+        }
+        Ok(self.outputs)
+    }
+}
+
 /// Agent state changes written to the event log: sign-in and sign-out, breaks, not ready
 /// (by hand or after a ring went unanswered), back to ready from those, and everything the
 /// shift leader forced. The call-driven round (ready → ringing → on call → wrap-up → ready)
@@ -109,8 +140,6 @@ fn agent_change_is_logged(from: &AgentState, to: &AgentState, forced: bool) -> b
 enum Mode {
     /// Not journaled (a timer tick, a refused input): agent changes are logged here.
     Live,
-    /// Journaled with its agent events already.
-    Journaled,
     /// Replayed from the journal on start: only missing call records are stored.
     Replay,
 }
@@ -203,7 +232,11 @@ impl LiveAcd {
         Ok(slot)
     }
 
-    /// Applies one input to a locked engine, stores what finished, broadcasts the outputs.
+    /// Applies one input to a locked engine, queues everything it caused to be stored as
+    /// one write (journal entry, agent events, finished calls, late ratings; in the
+    /// engine's order, see `AcdJournalStore::journal_acd_step`) and broadcasts the outputs.
+    /// The caller unlocks the engine and awaits [`Applied::committed`] before it answers, so
+    /// nothing is acknowledged before it is durable while many inputs share a commit.
     /// Timer outputs due before the input are stored and sent even if the input is refused.
     pub async fn apply_locked(
         &self,
@@ -213,7 +246,7 @@ impl LiveAcd {
         input: Input,
         actor: &Actor,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Output>, ApplyError> {
+    ) -> Result<Applied, ApplyError> {
         let journal = serde_json::to_string(&input).map_err(|e| {
             ApplyError::Store(StoreError::Corrupt(format!("ACD input as JSON: {e}")))
         })?;
@@ -226,30 +259,65 @@ impl LiveAcd {
                 .await?;
             return Err(ApplyError::Engine(e));
         }
-        // Durable before it is acknowledged: the input and the agent events it caused, in
-        // one transaction. If that fails the engine is ahead of the journal: rebuild it.
-        let events = agent_events(&out);
-        if let Err(e) = store
-            .journal_acd_input(
-                platform_id,
-                &journal,
-                is_idle(&acd.engine),
-                &events,
-                actor,
-                now,
-            )
-            .await
-        {
-            tracing::error!(error = %e, platform_id, "journaling an ACD input failed");
-            match self.rebuild(store, platform_id, now).await {
-                Ok(fresh) => *acd = fresh,
-                Err(r) => tracing::error!(error = ?r, platform_id, "rebuilding the ACD failed"),
+        let window = self.config.satisfaction_window_seconds;
+        let mut step = AcdStep {
+            input: journal,
+            idle_after: is_idle(&acd.engine),
+            events: agent_events(&out),
+            finished_calls: Vec::new(),
+            ratings: Vec::new(),
+        };
+        for o in &out {
+            match &o.event {
+                Event::CallFinished { record } => {
+                    acd.remember_finished(record, window);
+                    step.finished_calls.push(new_call_from_record(record));
+                }
+                // The call had finished and is stored: rate the stored record.
+                Event::SatisfactionRecorded { call, rating, .. }
+                    if acd.engine.call(*call).is_none() =>
+                {
+                    if let Some(key) = acd.finished_ids.get(&call.0) {
+                        step.ratings.push((key.clone(), rating.code().to_owned()));
+                    }
+                }
+                _ => {}
             }
-            return Err(ApplyError::Store(e));
         }
-        self.settle(store, platform_id, acd, &out, actor, now, Mode::Journaled)
-            .await?;
-        Ok(out)
+        let pending = match store.journal_acd_step(platform_id, step, actor, now).await {
+            Ok(p) => p,
+            Err(e) => {
+                // The engine is ahead of the journal: rebuild it.
+                self.recover(store, platform_id, acd, &e, now).await;
+                return Err(ApplyError::Store(e));
+            }
+        };
+        if !out.is_empty() {
+            let _ = self.updates.send(AcdUpdate {
+                platform_id,
+                outputs: Arc::new(out.clone()),
+            });
+        }
+        Ok(Applied {
+            platform_id,
+            outputs: out,
+            pending,
+        })
+    }
+
+    async fn recover(
+        &self,
+        store: &dyn Store,
+        platform_id: i64,
+        acd: &mut PlatformAcd,
+        error: &StoreError,
+        now: DateTime<Utc>,
+    ) {
+        tracing::error!(error = %error, platform_id, "journaling an ACD input failed");
+        match self.rebuild(store, platform_id, now).await {
+            Ok(fresh) => *acd = fresh,
+            Err(r) => tracing::error!(error = ?r, platform_id, "rebuilding the ACD failed"),
+        }
     }
 
     /// A sub-platform's engine rebuilt from its journal (stored records are not written

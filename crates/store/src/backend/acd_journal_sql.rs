@@ -7,49 +7,35 @@ use rexian_domain::Actor;
 use sqlx::Row;
 use sqlx::types::Json;
 
-use super::calls_sql::append;
+use std::sync::Arc;
+
+use super::calls_sql::{append, rate_call, store_finished_call};
+use super::group_commit::Tx;
 use super::sql::SqlStore;
-use crate::StoreResult;
-use crate::acd_journal::{AcdJournalStore, AgentStateChange, JournalEvent};
+use crate::acd_journal::{AcdJournalStore, AcdStep, AgentStateChange, PendingWrite};
+use crate::{StoreError, StoreResult};
 
 #[async_trait]
 impl AcdJournalStore for SqlStore {
-    async fn journal_acd_input(
+    async fn journal_acd_step(
         &self,
         platform_id: i64,
-        input: &str,
-        idle_after: bool,
-        events: &[JournalEvent],
+        step: AcdStep,
         actor: &Actor,
         now: DateTime<Utc>,
-    ) -> StoreResult<i64> {
-        let mut tx = self.writer.begin().await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO acd_journal (platform_id, input, idle_after, created_at) \
-             VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(platform_id)
-        .bind(input)
-        .bind(idle_after)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        for e in events {
-            append(
-                &mut tx,
-                platform_id,
-                e.aggregate.clone(),
-                &e.event_type,
-                actor,
-                now,
-                e.payload.clone(),
-                None,
-            )
+    ) -> StoreResult<PendingWrite> {
+        let step = Arc::new((step, actor.clone()));
+        let committed = self
+            .group
+            .queue(move |tx| {
+                let step = step.clone();
+                Box::pin(async move {
+                    let (step, actor) = &*step;
+                    write_step(tx, platform_id, step, actor, now).await
+                })
+            })
             .await?;
-        }
-        tx.commit().await?;
-        Ok(id)
+        Ok(PendingWrite::new(committed))
     }
 
     async fn acd_journal_tails(
@@ -113,4 +99,51 @@ impl AcdJournalStore for SqlStore {
         }
         Ok(out)
     }
+}
+
+/// The statements of one ACD step: the journal entry, the agent events, the finished calls
+/// (with the callback list) and the late ratings.
+async fn write_step(
+    tx: &mut Tx,
+    platform_id: i64,
+    step: &AcdStep,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO acd_journal (platform_id, input, idle_after, created_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(platform_id)
+    .bind(&step.input)
+    .bind(step.idle_after)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    for e in &step.events {
+        append(
+            tx,
+            platform_id,
+            e.aggregate.clone(),
+            &e.event_type,
+            actor,
+            now,
+            e.payload.clone(),
+            None,
+        )
+        .await?;
+    }
+    for call in &step.finished_calls {
+        store_finished_call(tx, platform_id, call, actor, now).await?;
+    }
+    for (key, rating) in &step.ratings {
+        match rate_call(tx, platform_id, key, rating, actor, now).await {
+            Ok(_) => {}
+            Err(e @ (StoreError::NotFound(_) | StoreError::Conflict(_))) => {
+                tracing::warn!(error = %e, platform_id, call = %key, "a late rating was not recorded");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }

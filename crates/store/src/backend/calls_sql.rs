@@ -293,12 +293,11 @@ impl CallStore for SqlStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<i64>> {
         let mut tx = self.writer.begin().await?;
-        let id = insert_one(&mut tx, platform_id, call, "call.finished", actor, now).await?;
-        if let Some(id) = id
-            && feed
-        {
-            feed_callbacks(&mut tx, platform_id, id, call, actor, now).await?;
-        }
+        let id = if feed {
+            store_finished_call(&mut tx, platform_id, call, actor, now).await?
+        } else {
+            insert_one(&mut tx, platform_id, call, "call.finished", actor, now).await?
+        };
         tx.commit().await?;
         Ok(id)
     }
@@ -444,51 +443,8 @@ impl CallStore for SqlStore {
         now: DateTime<Utc>,
     ) -> StoreResult<StoredCall> {
         let mut tx = self.writer.begin().await?;
-        let row = sqlx::query(&format!(
-            "SELECT {CALL_COLUMNS} FROM calls WHERE platform_id = $1 AND dedup_key = $2"
-        ))
-        .bind(platform_id)
-        .bind(dedup_key)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound("call"))?;
-        let mut call = call_from(&row)?;
-        if !ANSWERED_OUTCOMES.contains(&call.outcome.as_str()) {
-            return Err(StoreError::Conflict(format!(
-                "the call was not answered (outcome: {})",
-                call.outcome
-            )));
-        }
-        if let Some(r) = &call.satisfaction {
-            return Err(StoreError::Conflict(format!(
-                "the call is already rated ({r})"
-            )));
-        }
-        if let Some(obj) = call.record.as_object_mut() {
-            obj.insert("satisfaction".into(), json!(rating));
-        }
-        sqlx::query(
-            "UPDATE calls SET satisfaction = $3, record = $4 WHERE platform_id = $1 AND id = $2",
-        )
-        .bind(platform_id)
-        .bind(call.id)
-        .bind(rating)
-        .bind(Json(&call.record))
-        .execute(&mut *tx)
-        .await?;
-        append(
-            &mut tx,
-            platform_id,
-            AggregateRef::new("call", call.id),
-            "call.satisfaction_recorded",
-            actor,
-            now,
-            json!({ "rating": rating, "agent": call.agent }),
-            None,
-        )
-        .await?;
+        let call = rate_call(&mut tx, platform_id, dedup_key, rating, actor, now).await?;
         tx.commit().await?;
-        call.satisfaction = Some(rating.to_owned());
         Ok(call)
     }
 
@@ -654,4 +610,77 @@ impl CallStore for SqlStore {
         tx.commit().await?;
         Ok(cb)
     }
+}
+
+/// Rates a stored, answered, unrated call (with its event). Refusals (`NotFound`,
+/// `Conflict`) come before any change.
+pub(super) async fn rate_call(
+    tx: &mut Transaction<'_, Db>,
+    platform_id: i64,
+    dedup_key: &str,
+    rating: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> StoreResult<StoredCall> {
+    let row = sqlx::query(&format!(
+        "SELECT {CALL_COLUMNS} FROM calls WHERE platform_id = $1 AND dedup_key = $2"
+    ))
+    .bind(platform_id)
+    .bind(dedup_key)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound("call"))?;
+    let mut call = call_from(&row)?;
+    if !ANSWERED_OUTCOMES.contains(&call.outcome.as_str()) {
+        return Err(StoreError::Conflict(format!(
+            "the call was not answered (outcome: {})",
+            call.outcome
+        )));
+    }
+    if let Some(r) = &call.satisfaction {
+        return Err(StoreError::Conflict(format!(
+            "the call is already rated ({r})"
+        )));
+    }
+    if let Some(obj) = call.record.as_object_mut() {
+        obj.insert("satisfaction".into(), json!(rating));
+    }
+    sqlx::query(
+        "UPDATE calls SET satisfaction = $3, record = $4 WHERE platform_id = $1 AND id = $2",
+    )
+    .bind(platform_id)
+    .bind(call.id)
+    .bind(rating)
+    .bind(Json(&call.record))
+    .execute(&mut **tx)
+    .await?;
+    append(
+        tx,
+        platform_id,
+        AggregateRef::new("call", call.id),
+        "call.satisfaction_recorded",
+        actor,
+        now,
+        json!({ "rating": rating, "agent": call.agent }),
+        None,
+    )
+    .await?;
+    call.satisfaction = Some(rating.to_owned());
+    Ok(call)
+}
+
+/// Stores a finished live call unless stored, and feeds the callback list with it (the
+/// statements of `CallStore::insert_call`, in the caller's transaction).
+pub(super) async fn store_finished_call(
+    tx: &mut Transaction<'_, Db>,
+    platform_id: i64,
+    call: &NewCall,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<i64>> {
+    let id = insert_one(tx, platform_id, call, "call.finished", actor, now).await?;
+    if let Some(id) = id {
+        feed_callbacks(tx, platform_id, id, call, actor, now).await?;
+    }
+    Ok(id)
 }

@@ -66,6 +66,23 @@ impl GroupWriter {
             + Sync
             + 'static,
     {
+        self.queue(write).await?.await
+    }
+
+    /// Queues `write` behind the writes queued before it and returns at once; the returned
+    /// future gives its result once committed. For callers that must fix the order of their
+    /// writes under a lock but not hold the lock while the database works.
+    pub(super) async fn queue<T, F>(
+        &self,
+        write: F,
+    ) -> StoreResult<impl Future<Output = StoreResult<T>> + Send + 'static>
+    where
+        T: Send + 'static,
+        F: for<'c> Fn(&'c mut Tx) -> Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'c>>
+            + Send
+            + Sync
+            + 'static,
+    {
         let (reply, answer) = oneshot::channel();
         let write: Write = Box::new(move |tx| {
             let running = write(tx);
@@ -75,11 +92,13 @@ impl GroupWriter {
             .send(Job { write, reply })
             .await
             .map_err(|_| stopped())?;
-        let value = answer.await.map_err(|_| stopped())??;
-        value
-            .downcast::<T>()
-            .map(|v| *v)
-            .map_err(|_| StoreError::Corrupt("group commit: a reply of the wrong type".into()))
+        Ok(async move {
+            let value = answer.await.map_err(|_| stopped())??;
+            value
+                .downcast::<T>()
+                .map(|v| *v)
+                .map_err(|_| StoreError::Corrupt("group commit: a reply of the wrong type".into()))
+        })
     }
 }
 

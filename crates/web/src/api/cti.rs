@@ -138,7 +138,7 @@ async fn run<P: RequiredPermission>(
     let command = make(&acd)?;
     let call = command_call(&command);
     let now = state.clock.now();
-    let outputs = state
+    let applied = state
         .acd
         .apply_locked(
             state.store.as_ref(),
@@ -151,6 +151,11 @@ async fn run<P: RequiredPermission>(
         .await
         .map_err(apply_error)?;
     let live = call.filter(|c| acd.engine.call(*c).is_some());
+    drop(acd);
+    let outputs = applied
+        .committed(&state.acd, state.store.as_ref(), now)
+        .await
+        .map_err(apply_error)?;
     Ok(Json(reply(live, &outputs)))
 }
 
@@ -257,7 +262,7 @@ pub async fn arrive(
         required_skill: body.required_skill,
         priority,
     };
-    let outputs = state
+    let applied = state
         .acd
         .apply_locked(
             state.store.as_ref(),
@@ -270,6 +275,11 @@ pub async fn arrive(
         .await
         .map_err(apply_error)?;
     let call = acd.engine.call_id_by_provincial(&body.provincial_call_id);
+    drop(acd);
+    let outputs = applied
+        .committed(&state.acd, state.store.as_ref(), now)
+        .await
+        .map_err(apply_error)?;
     Ok((StatusCode::CREATED, Json(reply(call, &outputs))))
 }
 
