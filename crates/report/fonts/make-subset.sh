@@ -4,7 +4,9 @@
 #   apt-get install -y fonts-wqy-microhei   (font 0 of /usr/share/fonts/truetype/wqy/wqy-microhei.ttc)
 #   pip install fonttools                   (pyftsubset)
 # Kept: printable ASCII, the whole GB2312 set (6763 hanzi plus its punctuation, full-width
-# forms and symbols), a few characters the reports use beyond it (–, —, ·, ×, ≥, ≤, •, ※, …).
+# forms and symbols), and the font's symbols the notes use beyond GB2312: Latin-1, general
+# punctuation, super- and subscripts, arrows, mathematical operators (− ⊆ ⇔), dingbats (✓),
+# CJK punctuation and full-width forms.
 # krilla subsets this again to the glyphs each PDF uses. Licence: see LICENSE-wqy-microhei.txt.
 set -eu
 SRC=${1:-/usr/share/fonts/truetype/wqy/wqy-microhei.ttc}
@@ -19,7 +21,9 @@ for hi in range(0xA1, 0xF8):
             chars.add(bytes([hi, lo]).decode("gb2312"))
         except UnicodeDecodeError:
             pass
-chars.update("–—·×≥≤•※…￥℃‰→←↑↓√")
+ranges = [(0xA0, 0x100), (0x2000, 0x2C00), (0x3000, 0x3040), (0xFF00, 0xFFF0)]
+for lo, hi in ranges:
+    chars.update(chr(c) for c in range(lo, hi))
 open(sys.argv[1], "w", encoding="utf-8").write("".join(sorted(chars)))
 print(f"{len(chars)} characters", file=sys.stderr)
 PY

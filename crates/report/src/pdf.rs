@@ -9,7 +9,7 @@
 //! Layout is done first into a display list of pages ([`Op`]), then drawn; widths are
 //! measured from the font's advances.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use krilla::Document;
 use krilla::color::rgb;
@@ -381,12 +381,29 @@ pub fn to_pdf(report: &MonthlyReport) -> Result<Vec<u8>, ReportError> {
     render(report, &pages, &font, &metrics)
 }
 
+/// Characters of the report the embedded font cannot print (they would show as blanks):
+/// the font subset needs remaking with them (`fonts/make-subset.sh`).
+pub fn unprintable(report: &MonthlyReport) -> BTreeSet<char> {
+    let metrics = Metrics::new();
+    layout(report, &metrics)
+        .iter()
+        .flatten()
+        .filter_map(|op| match op {
+            Op::Text { text, .. } => Some(text.chars()),
+            _ => None,
+        })
+        .flatten()
+        .filter(|c| !metrics.advances.contains_key(c))
+        .collect()
+}
+
 fn layout(r: &MonthlyReport, metrics: &Metrics) -> Vec<Vec<Op>> {
     let mut l = Layout::new(metrics);
     cover(&mut l, r);
     l.new_page();
     scores(&mut l, r);
-    l.new_page();
+    l.y += 10.0;
+    l.ensure(320.0);
     trend(&mut l, r);
     for list in &r.lists {
         let a = &r.assessment;
@@ -638,8 +655,8 @@ fn trend(l: &mut Layout, r: &MonthlyReport) {
                     row.push(s.answer_rate.map_or_else(|| "-".into(), percent));
                 }
                 None => {
+                    row.extend((0..10).map(|_| "-".to_owned()));
                     row.push(m.note.clone());
-                    row.extend((0..10).map(|_| String::new()));
                 }
             }
             row
@@ -663,7 +680,8 @@ fn chart(l: &mut Layout, r: &MonthlyReport) {
         .iter()
         .filter_map(|m| m.scored.as_ref().map(|s| s.total))
         .fold(100.0f64, f64::max);
-    let total_max = ((max_total / 20.0).ceil() * 20.0) as f32;
+    // Five steps of a multiple of 5 points.
+    let total_max = ((max_total / 25.0).ceil() * 25.0) as f32;
     // Legend.
     let ly = l.y + 10.0;
     l.line(vec![(x0, ly - 3.0), (x0 + 18.0, ly - 3.0)], 1.6, BLUE);

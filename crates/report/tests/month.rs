@@ -540,7 +540,9 @@ async fn the_monthly_report_files_carry_the_assessment_and_the_lists_behind_it()
             ]
         );
 
-        // PDF: a subset of the font embedded, text extractable.
+        // PDF: every character printable, a subset of the font embedded, text extractable.
+        let unprintable = rexian_report::pdf::unprintable(&report);
+        assert!(unprintable.is_empty(), "not in the font: {unprintable:?}");
         let pdf = rexian_report::pdf::to_pdf(&report).unwrap();
         assert!(pdf.starts_with(b"%PDF-"));
         let has = |needle: &[u8]| pdf.windows(needle.len()).any(|w| w == needle);
