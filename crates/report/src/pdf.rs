@@ -122,11 +122,9 @@ fn read_advances(data: &[u8]) -> Option<HashMap<char, f32>> {
         let rec = cmap + 4 + 8 * i;
         let (platform, encoding) = (u16_at(rec)?, u16_at(rec + 2)?);
         let offset = cmap + u32_at(rec + 4)? as usize;
-        if (platform == 3 && encoding == 1) || platform == 0 {
-            if u16_at(offset)? == 4 {
-                sub = Some(offset);
-                break;
-            }
+        if ((platform == 3 && encoding == 1) || platform == 0) && u16_at(offset)? == 4 {
+            sub = Some(offset);
+            break;
         }
     }
     let sub = sub?;

@@ -328,7 +328,11 @@ async fn the_office_reads_the_score_opens_an_indicator_and_sees_the_month_live()
             assert_eq!(status, want, "{q}: {e}");
             let text = e.to_string();
             assert!(
-                text.contains(if want == StatusCode::BAD_REQUEST { "format" } else { "period" }),
+                text.contains(if want == StatusCode::BAD_REQUEST {
+                    "format"
+                } else {
+                    "period"
+                }),
                 "{q}: {e}"
             );
         }
