@@ -64,7 +64,7 @@ impl Formats {
                 .set_background_color(0xDDEBF7),
             text: cell(),
             wrap: cell().set_text_wrap().set_align(FormatAlign::Top),
-            number: cell().set_num_format("0.##"),
+            number: cell(),
             percent: cell().set_num_format("0.00%"),
             date: cell().set_num_format("yyyy-mm-dd"),
             datetime: cell().set_num_format("yyyy-mm-dd hh:mm"),

@@ -468,6 +468,10 @@ async fn the_monthly_report_files_carry_the_assessment_and_the_lists_behind_it()
 
         // Excel, read back.
         let bytes = rexian_report::xlsx::to_xlsx(&report).unwrap();
+        assert!(
+            bytes.windows(20).any(|w| w == b"xl/charts/chart1.xml"),
+            "the trend's line chart is in the workbook"
+        );
         let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
         let scores = wb.worksheet_range(rexian_report::xlsx::SCORES).unwrap();
         let num = |r: &calamine::Range<Data>, row: u32, col: u32| -> Option<f64> {
