@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use rexian_assessment::{
     AnswerRateInput, AssessError, Assessment, AssessmentInput, AttritionInput, Case, CaseLevel,
     Indicator, IndicatorResult, Period, PraiseItem, PraiseKind, Projection, RateInput, RuleBook,
@@ -29,6 +29,12 @@ use rexian_orders::{OrderState, RequestKind};
 use rexian_store::{OpsStoreError, Store, StoreError};
 use serde::Serialize;
 
+pub mod document;
+pub mod pdf;
+pub mod xlsx;
+
+pub use document::{MonthlyReport, monthly_report};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error(transparent)]
@@ -39,6 +45,20 @@ pub enum ReportError {
     Assess(#[from] AssessError),
     #[error("{0}")]
     Invalid(String),
+    /// Writing a report file (xlsx, pdf) failed.
+    #[error("rendering the {format} report: {message}")]
+    Render {
+        format: &'static str,
+        message: String,
+    },
+}
+
+/// When a record happened (Beijing time): a moment, or a day for records kept by date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum RecordTime {
+    At(NaiveDateTime),
+    On(NaiveDate),
 }
 
 /// Outcomes of a call that asked for an agent (busy/failed never reached a queue).
@@ -60,6 +80,8 @@ pub struct Gathered {
     pub descriptions: HashMap<String, String>,
     /// Indicator id → notes appended to that indicator's note.
     pub notes: BTreeMap<u8, Vec<String>>,
+    /// When each complaint, emergency, fault and praise happened (Beijing time).
+    pub times: HashMap<String, RecordTime>,
     /// Whether to describe calls and orders (only the drill-down needs it).
     pub describe: bool,
 }
@@ -72,6 +94,10 @@ fn local(t: DateTime<Utc>) -> String {
     (t + Duration::hours(8))
         .format("%Y-%m-%d %H:%M:%S")
         .to_string()
+}
+
+fn beijing(t: DateTime<Utc>) -> RecordTime {
+    RecordTime::At((t + Duration::hours(8)).naive_utc())
 }
 
 fn masked(caller: &str) -> String {
@@ -377,6 +403,7 @@ async fn operations(
             }
         };
         let id = format!("complaint:{}", c.id.0);
+        g.times.insert(id.clone(), beijing(c.received_at));
         g.descriptions.insert(
             id.clone(),
             format!(
@@ -471,6 +498,7 @@ async fn operations(
             CaseLevel::NotCounted
         };
         if let Some(e) = emergencies.iter().find(|e| e.id == *eid) {
+            g.times.insert(id.clone(), beijing(e.known_at));
             g.descriptions.insert(
                 id.clone(),
                 format!(
@@ -509,6 +537,7 @@ async fn operations(
     for (fid, level) in fault_cases {
         let id = format!("fault:{fid}");
         if let Some(f) = faults.iter().find(|f| f.id.0 == fid) {
+            g.times.insert(id.clone(), beijing(f.reported_at));
             let waived = r8.waived.iter().any(|b| b.fault_id.0 == fid);
             g.descriptions.insert(
                 id.clone(),
@@ -540,6 +569,7 @@ async fn operations(
             quality::PraiseKind::Banner => PraiseKind::Banner,
         };
         let verified = matches!(p.decision, PraiseDecision::Verified { .. });
+        g.times.insert(id.clone(), RecordTime::On(p.received_on));
         g.descriptions.insert(
             id.clone(),
             format!(
@@ -569,7 +599,10 @@ fn append_notes(assessment: &mut Assessment, notes: &BTreeMap<u8, Vec<String>>) 
     }
 }
 
-fn rules_for<'a>(book: &'a RuleBook, period: &Period) -> Result<&'a RuleSet, ReportError> {
+pub(crate) fn rules_for<'a>(
+    book: &'a RuleBook,
+    period: &Period,
+) -> Result<&'a RuleSet, ReportError> {
     book.select(period).map(|s| s.applied).ok_or_else(|| {
         ReportError::Assess(AssessError::NoRulesInForce {
             date: period.start(),
@@ -596,19 +629,32 @@ pub async fn assess_period(
     )
 }
 
-async fn assess_gathered(
+/// The descriptions and times of the records an assessment names.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Described {
+    pub descriptions: HashMap<String, String>,
+    pub times: HashMap<String, RecordTime>,
+}
+
+pub(crate) async fn assess_gathered(
     store: &dyn Store,
     platform_id: i64,
     book: &RuleBook,
     period: &Period,
     now: DateTime<Utc>,
     describe: bool,
-) -> Result<(Assessment, HashMap<String, String>), ReportError> {
+) -> Result<(Assessment, Described), ReportError> {
     let rules = rules_for(book, period)?;
     let g = gather(store, platform_id, period, rules, now, describe).await?;
     let mut a = rexian_assessment::assess(book, period, g.input)?;
     append_notes(&mut a, &g.notes);
-    Ok((a, g.descriptions))
+    Ok((
+        a,
+        Described {
+            descriptions: g.descriptions,
+            times: g.times,
+        },
+    ))
 }
 
 /// One record behind an indicator.
@@ -643,7 +689,8 @@ pub async fn drill_down(
             "id: indicator {id} does not exist (1–9)"
         )));
     };
-    let (a, descriptions) = assess_gathered(store, platform_id, book, period, now, true).await?;
+    let (a, described) = assess_gathered(store, platform_id, book, period, now, true).await?;
+    let descriptions = described.descriptions;
     let result = a
         .indicators
         .into_iter()

@@ -403,3 +403,182 @@ async fn a_month_scores_the_same_on_every_backend_and_opens_record_by_record() {
         assert_eq!(o, &outputs[0], "the backends disagree");
     }
 }
+
+/// Text of a PDF from `pdftotext` (poppler-utils), or `None` with a notice when the tool
+/// is missing (an error instead with `REXIAN_TEST_REQUIRE_PDFTOTEXT=1`).
+fn pdftotext(pdf: &[u8]) -> Option<String> {
+    let dir = std::env::temp_dir().join(format!("rexian-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("report.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-")
+        .output();
+    let _ = std::fs::remove_dir_all(&dir);
+    match out {
+        Ok(o) => {
+            assert!(
+                o.status.success(),
+                "pdftotext failed: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            Some(String::from_utf8(o.stdout).unwrap())
+        }
+        Err(e) => {
+            assert!(
+                std::env::var("REXIAN_TEST_REQUIRE_PDFTOTEXT").as_deref() != Ok("1"),
+                "pdftotext is required (REXIAN_TEST_REQUIRE_PDFTOTEXT=1) but cannot run: {e}"
+            );
+            eprintln!("notice: pdftotext not found ({e}); PDF text extraction not checked");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_monthly_report_files_carry_the_assessment_and_the_lists_behind_it() {
+    use calamine::{Data, Reader};
+
+    let book = RuleBook::baisha_default();
+    let period = Period::parse("2026-10").unwrap();
+    for db in testing::all_backends().await {
+        let s = db.store.as_ref();
+        let p = build_month(s).await;
+        let platform = s.platform(p).await.unwrap().unwrap();
+        let a = rexian_report::assess_period(s, p, &book, &period, now())
+            .await
+            .unwrap();
+        let report = rexian_report::monthly_report(s, &platform, &book, &period, now())
+            .await
+            .unwrap();
+        assert_eq!(report.assessment, a, "{:?}", s.backend());
+
+        // The trend: 2025-11 … 2026-10; only October has records.
+        let labels: Vec<String> = report.trend.iter().map(|m| m.period.label()).collect();
+        assert_eq!(labels.first().map(String::as_str), Some("2025-11"));
+        assert_eq!(labels.last().map(String::as_str), Some("2026-10"));
+        let october = report.trend[11].scored.as_ref().expect("October is scored");
+        assert_eq!(october.total, a.total);
+        assert_eq!(october.answer_rate, a.indicators[0].value);
+        for m in &report.trend[..11] {
+            assert!(m.scored.is_none() && !m.note.is_empty(), "{m:?}");
+        }
+
+        // Excel, read back.
+        let bytes = rexian_report::xlsx::to_xlsx(&report).unwrap();
+        assert!(
+            bytes.windows(20).any(|w| w == b"xl/charts/chart1.xml"),
+            "the trend's line chart is in the workbook"
+        );
+        let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let scores = wb.worksheet_range(rexian_report::xlsx::SCORES).unwrap();
+        let num = |r: &calamine::Range<Data>, row: u32, col: u32| -> Option<f64> {
+            match r.get_value((row, col)) {
+                Some(Data::Float(f)) => Some(*f),
+                Some(Data::Int(i)) => Some(*i as f64),
+                _ => None,
+            }
+        };
+        for (i, ind) in a.indicators.iter().enumerate() {
+            let row = 3 + i as u32;
+            assert_eq!(num(&scores, row, 0), Some(f64::from(ind.id)));
+            assert_eq!(
+                num(&scores, row, 4),
+                Some(ind.numerator),
+                "indicator {}",
+                ind.id
+            );
+            assert_eq!(num(&scores, row, 5), Some(ind.denominator));
+            assert_eq!(num(&scores, row, 9), Some(ind.score));
+            assert_eq!(num(&scores, row, 6), ind.value, "indicator {}", ind.id);
+        }
+        assert_eq!(num(&scores, 12, 9), Some(a.total));
+        assert_eq!(num(&scores, 13, 9), Some(a.payment_ratio));
+        let trend = wb.worksheet_range(rexian_report::xlsx::TREND).unwrap();
+        assert_eq!(num(&trend, 14, 10), Some(a.total));
+        assert_eq!(num(&trend, 13, 10), None, "September has no data");
+        assert!(matches!(trend.get_value((14, 0)), Some(Data::DateTime(_))));
+        for (id, zh, en) in rexian_report::document::LISTED {
+            let dd = rexian_report::drill_down(s, p, &book, &period, id, now())
+                .await
+                .unwrap();
+            let sheet = wb
+                .worksheet_range(&rexian_report::xlsx::list_sheet(zh, en))
+                .unwrap();
+            let ids: Vec<String> = (3..)
+                .map_while(|row| match sheet.get_value((row, 1)) {
+                    Some(Data::String(s)) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect();
+            let want: Vec<String> = dd.denominator.iter().map(|l| l.id.clone()).collect();
+            assert_eq!(ids, want, "indicator {id}");
+            for (row, line) in dd.denominator.iter().enumerate() {
+                let row = 3 + row as u32;
+                assert_eq!(
+                    sheet.get_value((row, 4)),
+                    Some(&Data::String(line.description.clone()))
+                );
+                assert!(matches!(sheet.get_value((row, 2)), Some(Data::DateTime(_))));
+                let counted = dd.numerator.iter().any(|n| n.id == line.id);
+                assert_eq!(
+                    sheet.get_value((row, 3)),
+                    Some(&Data::String(
+                        if counted { "是 yes" } else { "否 no" }.into()
+                    ))
+                );
+            }
+        }
+        assert_eq!(
+            wb.sheet_names(),
+            [
+                "封面 Cover",
+                "得分 Scores",
+                "趋势 Trend",
+                "投诉 Complaints",
+                "应急 Emergencies",
+                "故障 Faults",
+                "表扬 Praise"
+            ]
+        );
+
+        // PDF: every character printable, a subset of the font embedded, text extractable.
+        let unprintable = rexian_report::pdf::unprintable(&report);
+        assert!(unprintable.is_empty(), "not in the font: {unprintable:?}");
+        let pdf = rexian_report::pdf::to_pdf(&report).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let has = |needle: &[u8]| pdf.windows(needle.len()).any(|w| w == needle);
+        assert!(has(b"/FontFile2") || has(b"/FontFile3"), "no embedded font");
+        assert!(has(b"/ToUnicode"), "no ToUnicode map");
+        assert!(
+            pdf.len() < rexian_report::pdf::FONT.len() / 4,
+            "the font is not subset: {} bytes of PDF for a {} byte font",
+            pdf.len(),
+            rexian_report::pdf::FONT.len()
+        );
+        if let Some(text) = pdftotext(&pdf) {
+            for want in [
+                platform.name.as_str(),
+                "12345热线分平台考核月度报告",
+                "2026年10月",
+                "考核得分",
+                "接通率",
+                "转派单24小时回访及时率",
+                "近12个月趋势",
+                "投诉清单",
+                "表扬清单",
+                "县政务服务管理办公室（盖章）",
+                &format!("{:.2}", a.total),
+                &a.rules_version,
+            ] {
+                assert!(text.contains(want), "{want:?} not in the PDF text:\n{text}");
+            }
+            assert!(
+                !text.contains("13900001234"),
+                "an unmasked caller in the PDF"
+            );
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! `rexian assess`: the assessment (平台考核) of a period from the stored records, as a
-//! table (Chinese with English beside) or as the issue's JSON.
+//! table (Chinese with English beside), as the issue's JSON, or as the monthly report
+//! file (Excel or PDF, see `rexian_report::document`).
 
 use std::path::{Path, PathBuf};
 
@@ -29,12 +30,20 @@ pub struct AssessArgs {
     rules: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// With --format xlsx|pdf: the file to write, `-` for stdout (not a terminal)
+    /// [default: assessment-<order prefix>-<period>.xlsx|pdf in the current directory]
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Table,
     Json,
+    /// The monthly report as an Excel workbook
+    Xlsx,
+    /// The monthly report as an A4 PDF
+    Pdf,
 }
 
 /// Reads rule files into a book; an invalid file is an error naming the file and fields.
@@ -77,17 +86,91 @@ pub async fn run(store: &dyn Store, args: AssessArgs) -> anyhow::Result<()> {
     let book = load_rules(&args.rules)?;
     let period = period(&args)?;
     let platform = super::pick_platform(store, args.platform.as_deref()).await?;
+    let json = match args.format {
+        Format::Xlsx | Format::Pdf => {
+            return report_file(store, &platform, &book, &period, &args).await;
+        }
+        Format::Json => true,
+        Format::Table => false,
+    };
+    if args.out.is_some() {
+        bail!("--out goes with --format xlsx or pdf; the table and JSON go to stdout");
+    }
     let a = rexian_report::assess_period(store, platform.id, &book, &period, Utc::now())
         .await
         .context("scoring the period")?;
-    let text = match args.format {
-        Format::Json => format!("{}\n", serde_json::to_string_pretty(&a)?),
-        Format::Table => table(&platform.name, &a),
+    let text = if json {
+        format!("{}\n", serde_json::to_string_pretty(&a)?)
+    } else {
+        table(&platform.name, &a)
     };
     match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),
     }
+}
+
+/// Writes the monthly report file; progress and the summary go to stderr.
+async fn report_file(
+    store: &dyn Store,
+    platform: &rexian_store::Platform,
+    book: &RuleBook,
+    period: &Period,
+    args: &AssessArgs,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let ext = if matches!(args.format, Format::Xlsx) {
+        "xlsx"
+    } else {
+        "pdf"
+    };
+    let to_stdout = args.out.as_deref() == Some(Path::new("-"));
+    if to_stdout && std::io::stdout().is_terminal() {
+        bail!(
+            "--out -: refusing to write a binary {ext} file to a terminal; redirect stdout or give a file name"
+        );
+    }
+    let started = std::time::Instant::now();
+    eprintln!(
+        "scoring {} and the 11 months before it for the trend …",
+        period.label()
+    );
+    let report = rexian_report::monthly_report(store, platform, book, period, Utc::now())
+        .await
+        .context("building the monthly report")?;
+    eprintln!("rendering {ext} …");
+    let bytes = match args.format {
+        Format::Xlsx => rexian_report::xlsx::to_xlsx(&report)?,
+        _ => rexian_report::pdf::to_pdf(&report)?,
+    };
+    let target = if to_stdout {
+        match std::io::Write::write_all(&mut std::io::stdout().lock(), &bytes) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+            _ => "stdout".to_owned(),
+        }
+    } else {
+        let path = args.out.clone().unwrap_or_else(|| {
+            PathBuf::from(format!(
+                "{}.{ext}",
+                report.file_stem(&platform.order_prefix)
+            ))
+        });
+        std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+        path.display().to_string()
+    };
+    let scored = report.trend.iter().filter(|m| m.scored.is_some()).count();
+    let rows: usize = report.lists.iter().map(|l| l.rows.len()).sum();
+    eprintln!(
+        "wrote {target} ({} bytes) in {:.1?}: {} {} 总分 total {:.2}, 付款比例 payment ratio \
+         {:.0}%; trend {scored}/12 months scored; {rows} listed records",
+        bytes.len(),
+        started.elapsed(),
+        platform.name,
+        period.label_zh(),
+        report.assessment.total,
+        report.assessment.payment_ratio * 100.0
+    );
+    Ok(())
 }
 
 /// Display width: CJK characters take two columns.

@@ -195,3 +195,58 @@ fn the_server_does_not_start_with_an_invalid_rules_file() {
     assert!(err.contains("assessment_rules"), "{err}");
     assert!(err.contains("points"), "{err}");
 }
+
+#[tokio::test]
+async fn assess_writes_the_monthly_report_files() {
+    let dir = prepared().await;
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("REXIAN_DATA_DIR", dir.path())
+            .env("REXIAN_LOG__LEVEL", "warn")
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .expect("run rexian")
+    };
+    // The default name, in the current directory; the summary on stderr.
+    let out = run(&["assess", "--period", "2026-10", "--format", "xlsx"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let xlsx = std::fs::read(dir.path().join("assessment-BS-2026-10.xlsx")).unwrap();
+    assert!(xlsx.starts_with(b"PK"), "an xlsx is a zip");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("assessment-BS-2026-10.xlsx"), "{stderr}");
+    assert!(stderr.contains("总分 total"), "{stderr}");
+    assert!(out.stdout.is_empty());
+
+    let file = dir.path().join("october.pdf");
+    let out = run(&[
+        "assess",
+        "--period",
+        "2026-10",
+        "--format",
+        "pdf",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let pdf = std::fs::read(&file).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+
+    // To stdout when it is not a terminal (here a pipe).
+    let out = run(&[
+        "assess", "--period", "2026-10", "--format", "pdf", "--out", "-",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.stdout.starts_with(b"%PDF-"));
+
+    // --out is for files only.
+    let out = run(&["assess", "--period", "2026-10", "--out", "x.txt"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--out"),
+        "{}",
+        text(&out)
+    );
+}

@@ -135,6 +135,23 @@ impl App {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
+    /// A file: status, headers, body.
+    async fn download(
+        &self,
+        token: &str,
+        path: &str,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let r = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (r.status(), r.headers().clone());
+        (status, headers, r.bytes().await.unwrap().to_vec())
+    }
+
     async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
         let resp = self
             .http
@@ -252,6 +269,93 @@ async fn the_office_reads_the_score_opens_an_indicator_and_sees_the_month_live()
         assert_eq!(status, StatusCode::NOT_FOUND);
         let (status, _) = app.get(&agent, "/api/v1/assessment?period=2026-10").await;
         assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // The monthly report files, with the figures of the JSON.
+        let (status, headers, bytes) = app
+            .download(
+                &office,
+                "/api/v1/assessment/report?period=2026-10&format=xlsx",
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            headers["content-type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        assert_eq!(
+            headers["content-disposition"],
+            "attachment; filename=\"assessment-BS-2026-10.xlsx\""
+        );
+        {
+            use calamine::{Data, Reader};
+            let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+            let scores = wb.worksheet_range("得分 Scores").unwrap();
+            for (i, ind) in ind.iter().enumerate() {
+                let row = 3 + i as u32;
+                for (col, key) in [(4, "numerator"), (5, "denominator"), (9, "score")] {
+                    assert_eq!(
+                        scores.get_value((row, col)),
+                        Some(&Data::Float(ind[key].as_f64().unwrap())),
+                        "indicator {} {key}",
+                        i + 1
+                    );
+                }
+            }
+        }
+        let (status, headers, bytes) = app
+            .download(
+                &office,
+                "/api/v1/assessment/report?period=2026-10&format=pdf",
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["content-type"], "application/pdf");
+        assert_eq!(
+            headers["content-disposition"],
+            "attachment; filename=\"assessment-BS-2026-10.pdf\""
+        );
+        assert!(bytes.starts_with(b"%PDF-"));
+        // A format other than xlsx or pdf, or none, is a bad query naming `format`; no
+        // period is the usual 422.
+        for (q, want) in [
+            ("period=2026-10&format=doc", StatusCode::BAD_REQUEST),
+            ("period=2026-10", StatusCode::BAD_REQUEST),
+            ("format=pdf", StatusCode::UNPROCESSABLE_ENTITY),
+        ] {
+            let (status, e) = app
+                .get(&office, &format!("/api/v1/assessment/report?{q}"))
+                .await;
+            assert_eq!(status, want, "{q}: {e}");
+            let text = e.to_string();
+            assert!(
+                text.contains(if want == StatusCode::BAD_REQUEST {
+                    "format"
+                } else {
+                    "period"
+                }),
+                "{q}: {e}"
+            );
+        }
+        let (status, _) = app
+            .get(
+                &agent,
+                "/api/v1/assessment/report?period=2026-10&format=pdf",
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let doc: Value = app
+            .http
+            .get(app.url("/api/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            doc["paths"]["/api/v1/assessment/report"]["get"].is_object(),
+            "the report is in the OpenAPI document"
+        );
 
         // Another sub-platform's office sees only its own (empty) records.
         let other = app.login("office2").await;

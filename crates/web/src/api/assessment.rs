@@ -1,5 +1,6 @@
 //! The assessment (平台考核, issue 6) under /api/v1/assessment: a period's nine indicators,
-//! total and payment ratio; the records behind one indicator; the current month live.
+//! total and payment ratio; the records behind one indicator; the current month live; the
+//! monthly report as an Excel or PDF file (`/report`).
 //!
 //! The rules are the server's: the embedded Baisha rules, or the files named by the
 //! configuration (`assessment_rules`), read and validated once at start ([`set_rules`]).
@@ -8,13 +9,14 @@ use std::sync::{Arc, LazyLock, RwLock};
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use rexian_assessment::{AssessError, Period, RuleBook};
 use rexian_report::ReportError;
 use serde::Deserialize;
 use serde_json::Value;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -75,6 +77,10 @@ fn report_error(e: ReportError) -> ApiError {
             ApiError::internal()
         }
         ReportError::Invalid(m) => ApiError::invalid("period", m),
+        ReportError::Render { format, message } => {
+            tracing::error!(format, error = %message, "rendering the report failed");
+            ApiError::internal()
+        }
     }
 }
 
@@ -157,4 +163,109 @@ pub async fn get_live(
     .await
     .map_err(report_error)?;
     json(&live)
+}
+
+/// The report file's format.
+#[derive(Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportFormat {
+    /// Excel workbook: cover, scores, trend with a line chart, the record lists.
+    Xlsx,
+    /// A4 PDF in Chinese with an embedded font.
+    Pdf,
+}
+
+impl ReportFormat {
+    fn content_type(self) -> &'static str {
+        match self {
+            ReportFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+            ReportFormat::Pdf => "application/pdf",
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Xlsx => "xlsx",
+            ReportFormat::Pdf => "pdf",
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReportParams {
+    /// 2026-10 (a month; other periods work too, the trend ends with their last month);
+    /// or give from and to.
+    period: Option<String>,
+    /// First day (Beijing), with `to`.
+    from: Option<NaiveDate>,
+    /// Last day (Beijing, included), with `from`.
+    to: Option<NaiveDate>,
+    /// xlsx or pdf.
+    format: ReportFormat,
+}
+
+/// The monthly assessment report (月度考核报告) as a file: cover, the score table, the
+/// trend of the 12 months ending with the period, and the complaints, emergencies, faults
+/// and praise behind indicators 5, 7, 8 and 9 (callers masked).
+#[utoipa::path(get, path = "/api/v1/assessment/report", tag = "assessment",
+    security(("bearer" = [])), params(ReportParams),
+    responses(
+        (status = 200, description = "The report file (attachment)",
+            content(
+                (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                (Vec<u8> = "application/pdf"))),
+        (status = 400, body = ErrorBody, description = "format missing or not xlsx/pdf"),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn get_report(
+    State(state): State<AppState>,
+    auth: Authed<perm::ViewAssessment>,
+    ApiQuery(p): ApiQuery<ReportParams>,
+) -> ApiResult<Response> {
+    let period = period(&PeriodParams {
+        period: p.period,
+        from: p.from,
+        to: p.to,
+    })?;
+    let platform = state
+        .store
+        .platform(auth.platform_id())
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    let report = rexian_report::monthly_report(
+        state.store.as_ref(),
+        &platform,
+        &rules(),
+        &period,
+        state.clock.now(),
+    )
+    .await
+    .map_err(report_error)?;
+    let format = p.format;
+    let filename = format!(
+        "{}.{}",
+        report.file_stem(&platform.order_prefix),
+        format.extension()
+    );
+    // Rendering is CPU work (tens of milliseconds): off the async workers.
+    let body = tokio::task::spawn_blocking(move || match format {
+        ReportFormat::Xlsx => rexian_report::xlsx::to_xlsx(&report),
+        ReportFormat::Pdf => rexian_report::pdf::to_pdf(&report),
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+    .map_err(report_error)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.content_type().to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

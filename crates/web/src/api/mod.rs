@@ -121,6 +121,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(assessment::get_assessment))
         .routes(routes!(assessment::get_indicator))
         .routes(routes!(assessment::get_live))
+        .routes(routes!(assessment::get_report))
         .merge(ops_router())
 }
 
