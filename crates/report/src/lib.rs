@@ -149,9 +149,12 @@ async fn calls(
 ) -> Result<(), ReportError> {
     let short_limit = f64::from(rules.options().short_abandon_seconds);
     let (from, to) = (period.start_utc(), period.end_utc());
-    // (id, outcome, rating, waited less than the short-abandon threshold)
-    let mut rows: Vec<(i64, String, Option<String>, bool)> = Vec::new();
+    // What the assessment counts of a call, one entry per distinct combination, and the
+    // calls as (id, index of their entry): no string is copied per call.
+    let mut kinds: Vec<(String, Option<String>, bool)> = Vec::new();
+    let mut rows: Vec<(i64, u32)> = Vec::new();
     if g.describe {
+        let mut index: HashMap<(String, Option<String>, bool), u32> = HashMap::new();
         for c in store.call_facts(platform_id, from, to).await? {
             g.descriptions.insert(
                 format!("call:{}", c.id),
@@ -169,42 +172,56 @@ async fn calls(
                         .unwrap_or_default(),
                 ),
             );
-            rows.push((
-                c.id,
-                c.outcome,
-                c.satisfaction,
-                c.wait_seconds < short_limit,
-            ));
+            let key = (c.outcome, c.satisfaction, c.wait_seconds < short_limit);
+            let k = *index.entry(key.clone()).or_insert_with(|| {
+                kinds.push(key);
+                (kinds.len() - 1) as u32
+            });
+            rows.push((c.id, k));
         }
     } else {
         for grp in store
             .call_groups(platform_id, from, to, short_limit)
             .await?
         {
-            for id in grp.ids {
-                rows.push((id, grp.outcome.clone(), grp.satisfaction.clone(), grp.quick));
-            }
+            let k = kinds.len() as u32;
+            rows.extend(grp.ids.iter().map(|id| (*id, k)));
+            kinds.push((grp.outcome, grp.satisfaction, grp.quick));
         }
     }
     rows.sort_unstable_by_key(|r| r.0);
+    // Per entry: (offered, answered, short abandon, rated, rated good).
+    let flags: Vec<(bool, bool, bool, bool, bool)> = kinds
+        .iter()
+        .map(|(outcome, rating, quick)| {
+            let offered = OFFERED.contains(&outcome.as_str());
+            (
+                offered,
+                offered && ANSWERED.contains(&outcome.as_str()),
+                offered && *quick && matches!(outcome.as_str(), "abandoned" | "short_abandoned"),
+                rating.is_some(),
+                rating.as_deref().is_some_and(|r| GOOD_RATINGS.contains(&r)),
+            )
+        })
+        .collect();
     let mut answer = AnswerRateInput::default();
     let mut satisfaction = RateInput::default();
-    for (id, outcome, rating, quick) in rows {
-        let offered = OFFERED.contains(&outcome.as_str());
-        if !offered && rating.is_none() {
+    for (id, k) in rows {
+        let (offered, answered, short, rated, good) = flags[k as usize];
+        if !offered && !rated {
             continue;
         }
         let id = format!("call:{id}");
         if offered {
-            if ANSWERED.contains(&outcome.as_str()) {
+            if answered {
                 answer.answered.push(id.clone());
-            } else if quick && matches!(outcome.as_str(), "abandoned" | "short_abandoned") {
+            } else if short {
                 answer.short_abandons.push(id.clone());
             }
             answer.offered.push(id.clone());
         }
-        if let Some(rating) = rating {
-            if GOOD_RATINGS.contains(&rating.as_str()) {
+        if rated {
+            if good {
                 satisfaction.numerator.push(id.clone());
             }
             satisfaction.denominator.push(id);
@@ -291,40 +308,26 @@ async fn callbacks(
     let to = now.max(period.end_utc()) + Duration::days(1);
     // (order aggregate id, due_at) → (number, met on time)
     let mut deadlines: BTreeMap<(DateTime<Utc>, String), (String, bool)> = BTreeMap::new();
-    let due = |p: &serde_json::Value| -> Option<DateTime<Utc>> {
-        p.get("due_at")
-            .and_then(|v| serde_json::from_value::<DateTime<Utc>>(v.clone()).ok())
+    // The payload's due_at read as the JSON deserializer would (RFC 3339).
+    let due = |text: Option<&str>| -> Option<DateTime<Utc>> {
+        text.and_then(|t| t.parse::<DateTime<Utc>>().ok())
             .filter(|d| period.contains(*d) && *d <= now)
     };
+    // Called-back events first (a deadline met if any of them says so), then the overdue
+    // timers of deadlines not seen yet; the database reads the fields out of the payloads.
     for e in store
-        .events_by_type(platform_id, "order.called_back", from, to)
+        .callback_deadline_events(platform_id, from, to)
         .await?
     {
-        let Some(t) = e.payload.get("timeliness") else {
+        let Some(due_at) = due(e.due_at.as_deref()) else {
             continue;
         };
-        if t.get("deadline").and_then(|d| d.as_str()) != Some("callback") {
-            continue;
-        }
-        let Some(due_at) = due(t) else { continue };
-        let on_time = t.get("on_time").and_then(|v| v.as_bool()) == Some(true);
-        let number = e.payload["number"].as_str().unwrap_or_default().to_owned();
         let slot = deadlines
-            .entry((due_at, e.aggregate_id.clone()))
-            .or_insert((number, false));
-        slot.1 |= on_time;
-    }
-    for e in store
-        .events_by_type(platform_id, "order.callback_overdue", from, to)
-        .await?
-    {
-        let Some(due_at) = due(&e.payload) else {
-            continue;
-        };
-        let number = e.payload["number"].as_str().unwrap_or_default().to_owned();
-        deadlines
-            .entry((due_at, e.aggregate_id.clone()))
-            .or_insert((number, false));
+            .entry((due_at, e.aggregate_id))
+            .or_insert((e.number.unwrap_or_default(), false));
+        if !e.overdue {
+            slot.1 |= e.on_time;
+        }
     }
     // Passed deadlines whose overdue timer has not run yet.
     for o in store.callback_list(platform_id, 100_000).await? {

@@ -9,6 +9,7 @@
 
 pub mod acd_journal;
 mod backend;
+pub mod bulk;
 pub mod calls;
 mod error;
 mod model;
@@ -27,6 +28,7 @@ use std::sync::Arc;
 
 pub use acd_journal::{AcdJournalStore, AcdStep, AgentStateChange, JournalEvent, PendingWrite};
 pub use backend::migrations_for;
+pub use bulk::{BulkStore, ImportedOrder};
 pub use calls::{CallQuery, CallStore, Callback, NewCall, StoredCall};
 pub use error::{StoreError, StoreResult};
 pub use model::*;
@@ -35,14 +37,22 @@ pub use orders::{
     Attachment, MatterCategory, NewAttachment, NewOrder, OrderFilter, OrderStore, OrderUpdate,
     PublicOrderStatus, WorkOrder,
 };
-pub use report::{CallFact, CallGroup, OrderFact, ReportStore};
+pub use report::{CallFact, CallGroup, DeadlineEvent, OrderFact, ReportStore};
 pub use url::{Backend, DatabaseLocation, SqliteDurability};
 
 /// Everything rexian stores. Object-safe, so the server holds an `Arc<dyn Store>` chosen at
 /// start and the handlers compile once for both backends.
 #[async_trait]
 pub trait Store:
-    OrderStore + CallStore + AcdJournalStore + OpsStore + ReportStore + Send + Sync + 'static
+    OrderStore
+    + CallStore
+    + AcdJournalStore
+    + OpsStore
+    + ReportStore
+    + BulkStore
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
 

@@ -42,6 +42,24 @@ pub struct OrderFact {
     pub state: String,
 }
 
+/// A callback deadline named in the event log: from an `order.called_back` event (its
+/// `timeliness`, when that is the callback deadline) or an `order.callback_overdue` event.
+/// The fields are read out of the payload by the database, so a year of events does not
+/// travel as JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadlineEvent {
+    /// The order's id (the event's aggregate id).
+    pub aggregate_id: String,
+    /// `payload.number`, when it is a string.
+    pub number: Option<String>,
+    /// The deadline's `due_at` as written (RFC 3339), when it is a string.
+    pub due_at: Option<String>,
+    /// `timeliness.on_time` is `true` (never for an overdue event).
+    pub on_time: bool,
+    /// An `order.callback_overdue` event.
+    pub overdue: bool,
+}
+
 #[async_trait]
 pub trait ReportStore: Send + Sync {
     /// The calls that arrived in `[from, to)` grouped by outcome, rating and whether they
@@ -71,6 +89,16 @@ pub trait ReportStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<CallFact>>;
+
+    /// The callback deadlines in events of one sub-platform that occurred in `[from, to)`:
+    /// first the `order.called_back` events whose `timeliness.deadline` is `callback`, then
+    /// the `order.callback_overdue` events, each oldest first.
+    async fn callback_deadline_events(
+        &self,
+        platform_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<DeadlineEvent>>;
 
     /// Events of one sub-platform of this type that occurred in `[from, to)`, oldest first.
     async fn events_by_type(

@@ -61,6 +61,11 @@ pub fn migrations_for(backend: Backend) -> Migrator {
                 "order_links",
                 include_str!("../../migrations/sqlite/0008_order_links.sql"),
             ),
+            (
+                12,
+                "assessment_covering",
+                include_str!("../../migrations/sqlite/0012_assessment_covering.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -97,6 +102,11 @@ pub fn migrations_for(backend: Backend) -> Migrator {
                 8,
                 "order_links",
                 include_str!("../../migrations/postgres/0008_order_links.sql"),
+            ),
+            (
+                12,
+                "assessment_covering",
+                include_str!("../../migrations/postgres/0012_assessment_covering.sql"),
             ),
         ],
     };

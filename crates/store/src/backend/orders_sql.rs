@@ -108,7 +108,7 @@ fn order_from(row: &DbRow) -> StoreResult<WorkOrder> {
     })
 }
 
-fn due(snapshot: &OrderSnapshot) -> [Option<DateTime<Utc>>; 3] {
+pub(super) fn due(snapshot: &OrderSnapshot) -> [Option<DateTime<Utc>>; 3] {
     let d = &snapshot.deadlines;
     [
         d.sign.as_ref().map(|x| x.due_at),

@@ -7,7 +7,7 @@ use rexian_domain::Event;
 use sqlx::Row;
 
 use super::sql::{SqlStore, event_from};
-use crate::report::{CallFact, CallGroup, OrderFact, ReportStore};
+use crate::report::{CallFact, CallGroup, DeadlineEvent, OrderFact, ReportStore};
 use crate::{Backend, StoreError, StoreResult};
 
 #[async_trait]
@@ -113,6 +113,69 @@ impl ReportStore for SqlStore {
                     outcome: r.try_get("outcome")?,
                     wait_seconds: r.try_get("wait_seconds")?,
                     satisfaction: r.try_get("satisfaction")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn callback_deadline_events(
+        &self,
+        platform_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<DeadlineEvent>> {
+        // The JSON accessors differ by backend; each gives text only for a JSON string and
+        // the flag only for a JSON `true`, like the `as_str`/`as_bool` of the Rust reading.
+        let (number, cb_due, ov_due, cb_deadline, on_time) = match self.backend {
+            Backend::Sqlite => (
+                "CASE WHEN json_type(payload, '$.number') = 'text' \
+                 THEN json_extract(payload, '$.number') END",
+                "CASE WHEN json_type(payload, '$.timeliness.due_at') = 'text' \
+                 THEN json_extract(payload, '$.timeliness.due_at') END",
+                "CASE WHEN json_type(payload, '$.due_at') = 'text' \
+                 THEN json_extract(payload, '$.due_at') END",
+                "json_type(payload, '$.timeliness.deadline') = 'text' \
+                 AND json_extract(payload, '$.timeliness.deadline') = 'callback'",
+                "COALESCE(json_type(payload, '$.timeliness.on_time') = 'true', FALSE)",
+            ),
+            Backend::Postgres => (
+                "CASE WHEN jsonb_typeof(payload->'number') = 'string' \
+                 THEN payload->>'number' END",
+                "CASE WHEN jsonb_typeof(payload->'timeliness'->'due_at') = 'string' \
+                 THEN payload->'timeliness'->>'due_at' END",
+                "CASE WHEN jsonb_typeof(payload->'due_at') = 'string' \
+                 THEN payload->>'due_at' END",
+                "jsonb_typeof(payload->'timeliness'->'deadline') = 'string' \
+                 AND payload->'timeliness'->>'deadline' = 'callback'",
+                "COALESCE(payload->'timeliness'->'on_time' = 'true'::jsonb, FALSE)",
+            ),
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT aggregate_id, number, due_at, on_time, overdue FROM ( \
+             SELECT id, occurred_at, aggregate_id, {number} AS number, {cb_due} AS due_at, \
+             {on_time} AS on_time, FALSE AS overdue FROM events \
+             WHERE platform_id = $1 AND event_type = 'order.called_back' \
+             AND occurred_at >= $2 AND occurred_at < $3 AND {cb_deadline} \
+             UNION ALL \
+             SELECT id, occurred_at, aggregate_id, {number} AS number, {ov_due} AS due_at, \
+             FALSE AS on_time, TRUE AS overdue FROM events \
+             WHERE platform_id = $1 AND event_type = 'order.callback_overdue' \
+             AND occurred_at >= $2 AND occurred_at < $3) AS d \
+             ORDER BY overdue, occurred_at, id"
+        ))
+        .bind(platform_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DeadlineEvent {
+                    aggregate_id: r.try_get("aggregate_id")?,
+                    number: r.try_get("number")?,
+                    due_at: r.try_get("due_at")?,
+                    on_time: r.try_get("on_time")?,
+                    overdue: r.try_get("overdue")?,
                 })
             })
             .collect()

@@ -50,6 +50,34 @@ pub(super) async fn append_event(
     Ok(id)
 }
 
+/// Appends many events with multi-row statements (bulk loads): the same rows
+/// [`append_event`] writes, without returning their ids.
+pub(super) async fn append_events(
+    tx: &mut Transaction<'_, Db>,
+    platform_id: i64,
+    events: &[NewEvent],
+) -> StoreResult<()> {
+    // 8 parameters a row: 1,000 rows stay under SQLite's 32,766 parameters a statement.
+    for chunk in events.chunks(1000) {
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO events (platform_id, aggregate_type, aggregate_id, event_type, actor, \
+             occurred_at, payload, reason) ",
+        );
+        q.push_values(chunk, |mut b, ev| {
+            b.push_bind(platform_id)
+                .push_bind(&ev.aggregate.kind)
+                .push_bind(&ev.aggregate.id)
+                .push_bind(&ev.event_type)
+                .push_bind(ev.actor.to_column())
+                .push_bind(ev.occurred_at)
+                .push_bind(Json(&ev.payload))
+                .push_bind(&ev.reason);
+        });
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 pub(super) fn event(
     aggregate: AggregateRef,
     event_type: &str,

@@ -40,6 +40,10 @@ mod operations_sql;
 #[allow(clippy::duplicate_mod)]
 #[path = "report_sql.rs"]
 mod report_sql;
+// Bulk loads of orders with their history, compiled the same way.
+#[allow(clippy::duplicate_mod)]
+#[path = "bulk_sql.rs"]
+mod bulk_sql;
 
 pub(crate) async fn open(
     path: &Path,
