@@ -33,7 +33,7 @@ use rexian_operations::quality::{ComplaintSource, PraiseKind, Verdict};
 use rexian_operations::staff::{LeaveReason, Position};
 use rexian_orders::{
     Action, Actor as OrderActor, Calendar, CallbackOutcome, DepartmentCode, OrderNumber,
-    OrderSnapshot, OrderState, RequestKind, Satisfaction, Source, TimeLimits, apply, register,
+    OrderSnapshot, RequestKind, Satisfaction, Source, TimeLimits, apply, register,
 };
 use rexian_store::operations::{
     ComplaintChange, EmergencyChange, FaultChange, NewAssetRecord, NewComplaint, NewEmergency,
@@ -993,37 +993,32 @@ fn plan_order(
             dispatch(&dept)?,
         )?;
         // Sign for it (a few late), or send it back as not theirs (退单).
-        let mut t = if rng.chance(0.015) {
+        let wants_return = rng.chance(0.015);
+        let ask = office(t + rng.minutes(20.0, 240.0), cal, rng);
+        // Only within the return window (退单时限) after dispatch.
+        let mut t = if wants_return && p.snap.return_until.is_some_and(|u| ask <= u) {
             let t = p.go(
-                office(t + rng.minutes(20.0, 240.0), cal, rng),
+                ask,
                 Who::Department(dept.clone()),
                 Action::RequestReturn {
                     reason: "不属于本单位职责 (not our responsibility)".into(),
                 },
-            );
-            let t = match t {
-                Ok(t) => t,
-                Err(_) => p.last,
-            };
-            if p.snap.state == OrderState::ReturnRequested {
-                let t = p.go(
-                    platform_day(t + rng.minutes(20.0, 120.0), rng),
-                    Who::ShiftLeader,
-                    Action::ApproveReturn,
-                )?;
-                let other = ["zhifa", "zhujian", "gov-yacha", "minzheng"]
-                    .into_iter()
-                    .find(|d| **d != dept)
-                    .unwrap_or("zhifa");
-                dept = other.to_string();
-                p.go(
-                    t + rng.minutes(5.0, 30.0),
-                    Who::ShiftLeader,
-                    dispatch(&dept)?,
-                )?
-            } else {
-                t
-            }
+            )?;
+            let t = p.go(
+                platform_day(t + rng.minutes(20.0, 120.0), rng),
+                Who::ShiftLeader,
+                Action::ApproveReturn,
+            )?;
+            dept = ["zhifa", "zhujian", "gov-yacha", "minzheng"]
+                .into_iter()
+                .find(|d| **d != dept)
+                .unwrap_or("zhifa")
+                .to_string();
+            p.go(
+                t + rng.minutes(5.0, 30.0),
+                Who::ShiftLeader,
+                dispatch(&dept)?,
+            )?
         } else {
             t
         };
