@@ -626,7 +626,7 @@ pub fn plan(seed: u64, month: &Period, inputs: &PlanInputs<'_>) -> anyhow::Resul
                 records.push(r);
             }
         }
-        records.sort_by(|a, b| (a.arrived_at, a.call_id.0).cmp(&(b.arrived_at, b.call_id.0)));
+        records.sort_by_key(|a| (a.arrived_at, a.call_id.0));
         let mut callers: Vec<String> = Vec::with_capacity(records.len());
         for (n, r) in records.iter_mut().enumerate() {
             r.provincial_call_id = format!("DEMO-{}-{:04}", day.format("%Y%m%d"), n + 1);
@@ -1480,30 +1480,36 @@ impl People {
     }
 }
 
+/// A demo user (no password works), or the one made by an earlier run on this platform.
 async fn demo_user(
     store: &dyn Store,
     pid: i64,
+    new: NewUser,
+    at: DateTime<Utc>,
+    cli: &Actor,
+) -> anyhow::Result<rexian_store::User> {
+    if let Some((u, _)) = store.credentials(&new.username).await? {
+        if u.platform_id == pid && u.role == new.role {
+            return Ok(u);
+        }
+        bail!("the username {} is taken by another user", new.username);
+    }
+    Ok(store.create_user(pid, &new, cli, at).await?)
+}
+
+fn demo_account(
     username: String,
     display_name: String,
     role: Role,
     department_id: Option<i64>,
-    at: DateTime<Utc>,
-    cli: &Actor,
-) -> anyhow::Result<rexian_store::User> {
-    if let Some((u, _)) = store.credentials(&username).await? {
-        if u.platform_id == pid && u.role == role {
-            return Ok(u);
-        }
-        bail!("the username {username} is taken by another user");
-    }
-    let new = NewUser {
+) -> NewUser {
+    NewUser {
         username,
         display_name,
         role,
         department_id,
         password_hash: NO_SIGN_IN.into(),
-    };
-    Ok(store.create_user(pid, &new, cli, at).await?)
+    }
 }
 
 async fn people(
@@ -1536,10 +1542,12 @@ async fn people(
         let u = demo_user(
             store,
             pid,
-            format!("demo.{}", s.code.to_ascii_lowercase()),
-            format!("{}（演示）", s.name),
-            s.position.role(),
-            None,
+            demo_account(
+                format!("demo.{}", s.code.to_ascii_lowercase()),
+                format!("{}（演示）", s.name),
+                s.position.role(),
+                None,
+            ),
             setup_at,
             &cli,
         )
@@ -1549,10 +1557,12 @@ async fn people(
     let county = demo_user(
         store,
         pid,
-        "demo.county".into(),
-        "县12345办公室（演示）".into(),
-        Role::CountyOffice,
-        None,
+        demo_account(
+            "demo.county".into(),
+            "县12345办公室（演示）".into(),
+            Role::CountyOffice,
+            None,
+        ),
         setup_at,
         &cli,
     )
@@ -1580,10 +1590,12 @@ async fn people(
         let u = demo_user(
             store,
             pid,
-            format!("demo.{code}"),
-            format!("{code} 承办人（演示）"),
-            Role::DepartmentHandler,
-            Some(id),
+            demo_account(
+                format!("demo.{code}"),
+                format!("{code} 承办人（演示）"),
+                Role::DepartmentHandler,
+                Some(id),
+            ),
             setup_at,
             &cli,
         )
