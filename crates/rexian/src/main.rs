@@ -4,6 +4,7 @@ mod assess_cmd;
 mod calendar_cmd;
 mod calls;
 mod config;
+mod demo;
 mod ops;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -84,6 +85,8 @@ enum Command {
         #[command(subcommand)]
         command: ops::OpsCommand,
     },
+    /// Fill an empty database with a simulated month (calls, orders, operations) and score it.
+    Demo(demo::DemoArgs),
     /// Load a sub-platform's default reference data into the database.
     Seed {
         /// Which defaults: `baisha` (白沙县).
@@ -173,6 +176,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Report { command } => calls::report(store.as_ref(), command).await,
         Command::Assess(args) => assess_cmd::run(store.as_ref(), args).await,
+        Command::Demo(args) => demo::run(store.as_ref(), args, &cfg.acd).await,
         Command::Import { command } => calls::import(store.clone(), command, &cli_actor()).await,
         Command::Migrate => {
             println!("database {} is migrated and ready", location.describe());

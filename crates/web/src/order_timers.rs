@@ -65,11 +65,12 @@ pub async fn run_once(state: &AppState) -> Result<usize, StoreError> {
     Ok(n)
 }
 
-async fn fire(
-    state: &AppState,
+/// What firing an order's due timers at `now` writes: the timer events (actor
+/// `system:timers`) and the new snapshot. Shared with `rexian demo`.
+pub fn timer_record(
     order: &WorkOrder,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), StoreError> {
+) -> (OrderUpdate, Vec<NewEvent>) {
     let check = timers::check(&order.snapshot, now);
     let actor = Actor::system("timers");
     let events: Vec<NewEvent> = check
@@ -98,6 +99,15 @@ async fn fire(
         publish_reply: false,
         next_timer_at: check.next_due_at,
     };
+    (update, events)
+}
+
+async fn fire(
+    state: &AppState,
+    order: &WorkOrder,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    let (update, events) = timer_record(order, now);
     state
         .store
         .update_order(

@@ -914,6 +914,52 @@ pub fn next_timer_at(
     }
 }
 
+/// What a lifecycle transition on a stored order writes: the new snapshot with its columns
+/// and the one event, exactly as the action endpoints write them. `rexian demo` uses it too,
+/// so simulated orders carry the same records as real ones.
+pub fn transition_record(
+    order: &WorkOrder,
+    action: &Action,
+    t: rexian_orders::Transition,
+    actor: rexian_domain::Actor,
+    mut lead_department_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> (OrderUpdate, NewEvent) {
+    if t.order.lead_department.is_none() {
+        lead_department_id = None;
+    }
+    let (reply_content, publish_reply) = match action {
+        Action::Reply { content } => (Some(content.trim().to_owned()), false),
+        Action::ResolveDirectly { answer } => (Some(answer.trim().to_owned()), true),
+        Action::ApproveReply => (None, true),
+        _ => (None, false),
+    };
+    let next = next_timer_at(&t.order, now);
+    let event = NewEvent {
+        aggregate: AggregateRef::new("order", order.id),
+        event_type: t.event_type.to_owned(),
+        actor,
+        occurred_at: now,
+        payload: json!({
+            "number": order.number,
+            "action": action,
+            "from": t.from,
+            "to": t.to,
+            "changes": t.changes,
+            "timeliness": t.timeliness,
+        }),
+        reason: action_reason(action).map(str::to_owned),
+    };
+    let update = OrderUpdate {
+        snapshot: t.order,
+        lead_department_id,
+        reply_content,
+        publish_reply,
+        next_timer_at: next,
+    };
+    (update, event)
+}
+
 /// Runs one lifecycle action on an order: the shared body of every transition endpoint.
 async fn transition(
     state: AppState,
@@ -995,38 +1041,11 @@ async fn transition(
         time_limits(),
     )
     .map_err(refused)?;
-    if t.order.lead_department.is_none() {
-        lead_department_id = None;
-    }
-    let (reply_content, publish_reply) = match &action {
-        Action::Reply { content } => (Some(content.trim().to_owned()), false),
-        Action::ResolveDirectly { answer } => (Some(answer.trim().to_owned()), true),
-        Action::ApproveReply => (None, true),
-        _ => (None, false),
-    };
-    let next = next_timer_at(&t.order, now);
-    let event = NewEvent {
-        aggregate: AggregateRef::new("order", order.id),
-        event_type: t.event_type.to_owned(),
-        actor: auth.actor(),
-        occurred_at: now,
-        payload: json!({
-            "number": order.number,
-            "action": action,
-            "from": t.from,
-            "to": t.to,
-            "changes": t.changes,
-            "timeliness": t.timeliness,
-        }),
-        reason: action_reason(&action).map(str::to_owned),
-    };
-    let update = OrderUpdate {
-        snapshot: t.order,
-        lead_department_id,
-        reply_content,
-        publish_reply,
-        next_timer_at: next,
-    };
+    let event_type = t.event_type;
+    let (from, to) = (t.from, t.to);
+    let (update, event) =
+        transition_record(&order, &action, t, auth.actor(), lead_department_id, now);
+    let next = update.next_timer_at;
     let saved = state
         .store
         .update_order(pid, order.id, order.version, &update, &[event], now)
@@ -1040,9 +1059,9 @@ async fn transition(
         in_list: false,
     };
     Ok(Json(TransitionView {
-        event_type: t.event_type.to_owned(),
-        from: t.from.map(|s| s.code().to_owned()),
-        to: t.to.code().to_owned(),
+        event_type: event_type.to_owned(),
+        from: from.map(|s| s.code().to_owned()),
+        to: to.code().to_owned(),
         order: order_view(&saved, v, now),
     }))
 }
