@@ -330,17 +330,14 @@ async fn callbacks(
         }
     }
     // Passed deadlines whose overdue timer has not run yet.
-    for o in store.callback_list(platform_id, 100_000).await? {
-        if o.state != OrderState::PendingCallback {
-            continue;
-        }
-        if let Some(due_at) = o.callback_due_at
-            && period.contains(due_at)
-            && due_at <= now
-        {
+    for (id, number, due_at) in store
+        .pending_callbacks_due(platform_id, period.start_utc(), period.end_utc())
+        .await?
+    {
+        if period.contains(due_at) && due_at <= now {
             deadlines
-                .entry((due_at, o.id.to_string()))
-                .or_insert((o.number.clone(), false));
+                .entry((due_at, id.to_string()))
+                .or_insert((number, false));
         }
     }
     let mut rate = RateInput::default();

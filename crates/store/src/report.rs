@@ -73,6 +73,15 @@ pub trait ReportStore: Send + Sync {
     ) -> StoreResult<Vec<CallGroup>>;
 
     /// Orders of one kind (`RequestKind` code) registered in `[from, to)`, by id.
+    /// Orders still waiting for their callback (待回访) whose callback deadline falls in
+    /// `[from, to)`: id, number and deadline, every one (no page limit), by deadline.
+    async fn pending_callbacks_due(
+        &self,
+        platform_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(i64, String, DateTime<Utc>)>>;
+
     async fn order_facts(
         &self,
         platform_id: i64,

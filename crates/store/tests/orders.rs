@@ -485,3 +485,87 @@ async fn concurrent_transitions_succeed_or_fail_each_on_its_own() {
     })
     .await;
 }
+
+/// The assessment reads every order still waiting for its callback in a period, not a page
+/// of them (it once read the callback list, capped at 200).
+#[tokio::test]
+async fn pending_callbacks_due_lists_every_one_in_the_range() {
+    for_each_backend(|db| async move {
+        let s = db.store.as_ref();
+        let p = s
+            .seed_platform(&seed("a", "BS"), &cli(), t0())
+            .await
+            .unwrap()
+            .id;
+        let (cal, limits) = (Calendar::bundled(), TimeLimits::bundled());
+        let leader = OrderActor::user(rexian_domain::Role::ShiftLeader);
+        let agent = OrderActor::user(rexian_domain::Role::Agent);
+        let shuiwu = DepartmentCode::parse("shuiwu").unwrap();
+        let handler = OrderActor::department_handler(shuiwu.clone());
+        // One order's way to 待回访, its snapshot reused for the others.
+        let (first, _) = s
+            .create_order(p, &new_order(t0(), None), &cli(), t0())
+            .await
+            .unwrap();
+        let mut snap = first.snapshot.clone();
+        let steps = [
+            (Action::SubmitForDispatch, &agent),
+            (
+                Action::Dispatch {
+                    lead_department: shuiwu,
+                    assisting_departments: vec![],
+                },
+                &leader,
+            ),
+            (Action::Sign, &handler),
+            (Action::Start, &handler),
+            (
+                Action::Reply {
+                    content: "已修复".into(),
+                },
+                &handler,
+            ),
+            (Action::ApproveReply, &leader),
+        ];
+        for (action, actor) in &steps {
+            snap = apply(&snap, action, actor, t0(), &cal, &limits)
+                .unwrap()
+                .order;
+        }
+        assert_eq!(snap.state, OrderState::PendingCallback);
+        let due = snap.deadlines.callback.as_ref().unwrap().due_at;
+        let update = OrderUpdate {
+            snapshot: snap,
+            lead_department_id: None,
+            reply_content: None,
+            publish_reply: false,
+            next_timer_at: None,
+        };
+        let n = 230;
+        for i in 0..n {
+            let o = if i == 0 {
+                first.clone()
+            } else {
+                s.create_order(p, &new_order(t0(), None), &cli(), t0())
+                    .await
+                    .unwrap()
+                    .0
+            };
+            s.update_order(p, o.id, 1, &update, &[], t0())
+                .await
+                .unwrap();
+        }
+        let all = s
+            .pending_callbacks_due(p, due - Duration::hours(1), due + Duration::hours(1))
+            .await
+            .unwrap();
+        assert_eq!(all.len(), n, "more than a page");
+        assert!(all.iter().all(|(_, _, d)| *d == due));
+        let none = s
+            .pending_callbacks_due(p, due + Duration::seconds(1), due + Duration::days(1))
+            .await
+            .unwrap();
+        assert!(none.is_empty(), "the range is [from, to)");
+    })
+    .await;
+}

@@ -58,6 +58,33 @@ impl ReportStore for SqlStore {
         Ok(groups)
     }
 
+    async fn pending_callbacks_due(
+        &self,
+        platform_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(i64, String, DateTime<Utc>)>> {
+        let rows = sqlx::query(
+            "SELECT id, number, callback_due_at FROM work_orders WHERE platform_id = $1 \
+             AND state = 'pending_callback' AND callback_due_at >= $2 AND callback_due_at < $3 \
+             ORDER BY callback_due_at, id",
+        )
+        .bind(platform_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("number")?,
+                    r.try_get("callback_due_at")?,
+                ))
+            })
+            .collect()
+    }
+
     async fn order_facts(
         &self,
         platform_id: i64,
