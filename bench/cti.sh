@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# CTI API throughput on SQLite: a fresh database, 16 agents signed in and ready, wrap-up 0 s
-# (so an agent is ready again at once), then wrk drives arrive → answer → end calls.
+# CTI API throughput: a fresh database, 16 agents signed in and ready, wrap-up 0 s (so an
+# agent is ready again at once), then wrk drives arrive → answer → end calls.
 # Usage: bench/cti.sh [path/to/rexian]  (default target/release/rexian; needs wrk and curl)
+# SQLite by default; with PG_ADMIN_URL=postgres://root@127.0.0.1:5432/test a fresh PostgreSQL
+# database is made next to that one and dropped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-target/release/rexian}
@@ -11,8 +13,20 @@ THREADS=${THREADS:-4}
 AGENTS=${AGENTS:-16}
 data=$(mktemp -d)
 pid=""
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+pgdb=""
+cleanup() {
+  [ -n "$pid" ] && kill $pid 2>/dev/null && wait $pid 2>/dev/null || true
+  rm -rf "$data"
+  [ -n "$pgdb" ] && psql "$PG_ADMIN_URL" -qc "drop database if exists $pgdb with (force)" || true
+}
+trap cleanup EXIT
 export REXIAN_DATA_DIR="$data" REXIAN_LOG__LEVEL=warn REXIAN_ACD__WRAP_UP_SECONDS=0
+if [ -n "${PG_ADMIN_URL:-}" ]; then
+  pgdb="rexian_bench_cti_$$"
+  psql "$PG_ADMIN_URL" -qc "create database $pgdb"
+  export REXIAN_DATABASE_URL="${PG_ADMIN_URL%/*}/$pgdb"
+  "$BIN" migrate >/dev/null
+fi
 PW=bench-password-1
 "$BIN" seed baisha >/dev/null
 echo "$PW" | "$BIN" user add --username cti --role platform_admin --password-stdin >/dev/null
