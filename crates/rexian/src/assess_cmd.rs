@@ -65,6 +65,35 @@ pub fn install_server_rules(files: &[PathBuf]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// On SIGHUP the server reads its rule files again. Rules that do not load (a missing or
+/// contradictory field, a gap in the payment table) are reported with the file and field,
+/// and the last good rules stay in force.
+#[cfg(unix)]
+pub fn reload_rules_on_sighup(files: Vec<PathBuf>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangups = match signal(SignalKind::hangup()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "no SIGHUP handler: assessment rules reload only at start");
+            return;
+        }
+    };
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            match load_rules(&files) {
+                Ok(book) => {
+                    let versions: Vec<&str> = book.versions().iter().map(|v| v.version()).collect();
+                    tracing::warn!(?versions, "SIGHUP: assessment rules reloaded");
+                    rexian_web::api::assessment::set_rules(book);
+                }
+                Err(e) => tracing::error!(
+                    "SIGHUP: assessment rules NOT reloaded, the last good rules stay in force: {e:#}"
+                ),
+            }
+        }
+    });
+}
+
 fn read_rules(path: &Path) -> anyhow::Result<RuleSet> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the assessment rules {}", path.display()))?;

@@ -54,8 +54,12 @@ enum Command {
     },
     /// Apply the embedded migrations to the database and exit.
     Migrate,
-    /// Print the annotated default configuration.
-    DefaultConfig,
+    /// Print an annotated default file: the server configuration, or one of the rules files
+    /// it names (redirect to a file, edit, and point the configuration at it).
+    DefaultConfig {
+        #[arg(long, value_enum, default_value_t = DefaultFile::Server)]
+        file: DefaultFile,
+    },
     /// Print the version.
     Version,
     /// Manage users.
@@ -136,10 +140,34 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// The default files `rexian default-config` prints.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DefaultFile {
+    /// The server configuration (config/rexian.toml).
+    Server,
+    /// The assessment rules (config/assessment.toml; `assessment_rules`).
+    Assessment,
+    /// The operations rules (config/operations.toml; `[operations] rules_file`).
+    Operations,
+    /// The work-order time limits (config/time_limits.toml; `[orders] time_limits_file`).
+    TimeLimits,
+    /// The State Council holiday schedules shipped (config/holidays.toml).
+    Holidays,
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
-        Command::DefaultConfig => {
-            print!("{}", config::DEFAULT_TOML);
+        Command::DefaultConfig { file } => {
+            print!(
+                "{}",
+                match file {
+                    DefaultFile::Server => config::DEFAULT_TOML,
+                    DefaultFile::Assessment => rexian_assessment::BAISHA_DEFAULT_TOML,
+                    DefaultFile::Operations => rexian_operations::config::DEFAULT_CONFIG_TOML,
+                    DefaultFile::TimeLimits => rexian_orders::limits::BUNDLED_TIME_LIMITS_TOML,
+                    DefaultFile::Holidays => rexian_orders::calendar::BUNDLED_HOLIDAYS_TOML,
+                }
+            );
             return Ok(());
         }
         Command::Version => {
@@ -254,7 +282,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         },
         Command::Ops { command } => ops::run(store.as_ref(), cli_actor(), command).await,
-        Command::DefaultConfig | Command::Version | Command::Calendar { .. } => {
+        Command::DefaultConfig { .. } | Command::Version | Command::Calendar { .. } => {
             unreachable!("handled above")
         }
     }
@@ -434,6 +462,8 @@ async fn serve(
     location: &DatabaseLocation,
 ) -> anyhow::Result<()> {
     assess_cmd::install_server_rules(&cfg.assessment_rules)?;
+    #[cfg(unix)]
+    assess_cmd::reload_rules_on_sighup(cfg.assessment_rules.clone());
     let created_admin = bootstrap(&cfg, store.as_ref()).await?;
     let settings = WebSettings {
         session_ttl: chrono::Duration::hours(i64::from(cfg.web.session_ttl_hours)),
