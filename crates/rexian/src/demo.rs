@@ -1710,16 +1710,25 @@ async fn write(
     let started = std::time::Instant::now();
     for (n, (date, records)) in plan.days.iter().enumerate() {
         let day_end = at_local(*date, 0, 0) + Duration::days(1);
-        // The day's finished calls as the ACD recorded them, in one transaction.
-        let calls: Vec<rexian_store::NewCall> = records
+        // The day's finished calls as the ACD recorded them: the ones that got through or
+        // were short abandons in one transaction, then each abandoned or overflowed call as
+        // the live ACD stores it, feeding the missed-call callback list (漏接回拨; a number
+        // that got through later that day needs no callback).
+        let (missed, calls): (Vec<rexian_store::NewCall>, Vec<rexian_store::NewCall>) = records
             .iter()
             .map(rexian_web::acd::new_call_from_record)
-            .collect();
+            .partition(|c| matches!(c.outcome.as_str(), "abandoned" | "overflowed"));
         if !calls.is_empty() {
             store
                 .insert_calls(pid, &calls, &acd_actor, day_end - Duration::seconds(1))
                 .await
                 .with_context(|| format!("storing the calls of {date}"))?;
+        }
+        for c in &missed {
+            store
+                .insert_call(pid, c, true, &acd_actor, c.ended_at)
+                .await
+                .with_context(|| format!("storing a missed call of {date}"))?;
         }
         for r in records {
             match r.outcome {
@@ -2199,6 +2208,16 @@ mod tests {
         assert!(a.indicators[7].score < a.indicators[7].points);
         assert!(a.indicators[8].score > 0.0);
         assert!(a.indicators[5].numerator >= 1.0, "a leaver");
+
+        // Missed calls fed the callback list, except numbers that got through later.
+        let p1 = a_platform(db1.store.as_ref()).await;
+        let callbacks = db1.store.list_callbacks(p1, false).await.unwrap();
+        let missed = s.abandoned + s.overflowed;
+        assert!(
+            !callbacks.is_empty() && (callbacks.len() as u64) <= missed,
+            "{} callbacks for {missed} missed calls",
+            callbacks.len()
+        );
 
         let db2 = testing::sqlite().await;
         let (json2, ..) = demo_json(db2.store.as_ref(), 42).await;
