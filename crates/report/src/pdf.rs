@@ -2,7 +2,7 @@
 //! with definitions and notes, the 12-month trend (line chart and table) and the lists of
 //! complaints, emergencies, faults and praise.
 //!
-//! Text is set in WenQuanYi Micro Hei (the GB2312 subset in `crates/report/fonts`, built
+//! Text is set in WenQuanYi Micro Hei (the GBK subset in `crates/report/fonts`, built
 //! in with `include_bytes!`); krilla embeds only the glyphs used (a CID font with a
 //! ToUnicode map, so the text can be searched and copied). No network, no system fonts.
 //!
@@ -25,8 +25,8 @@ use crate::RecordTime;
 use crate::ReportError;
 use crate::document::{MonthlyReport, figure, percent};
 
-/// WenQuanYi Micro Hei, ASCII + GB2312 (see `fonts/make-subset.sh`).
-pub static FONT: &[u8] = include_bytes!("../fonts/wqy-microhei-gb2312.ttf");
+/// WenQuanYi Micro Hei, ASCII + GBK (see `fonts/make-subset.sh`).
+pub static FONT: &[u8] = include_bytes!("../fonts/wqy-microhei-gbk.ttf");
 
 const PAGE_W: f32 = 595.0;
 const PAGE_H: f32 = 842.0;
@@ -868,8 +868,8 @@ mod tests {
     #[test]
     fn the_embedded_font_maps_chinese_and_ascii_with_sane_advances() {
         let adv = read_advances(FONT).expect("the font's cmap and hmtx read");
-        // Every GB2312 hanzi in the reports' headings is in the subset.
-        for c in "考核得分趋势投诉应急故障表扬接通率".chars() {
+        // The reports' headings, and rare characters of names beyond GB2312 (GBK has them).
+        for c in "考核得分趋势投诉应急故障表扬接通率喆堃犇".chars() {
             let w = adv.get(&c).copied();
             assert!(
                 matches!(w, Some(w) if (0.8..=1.1).contains(&w)),
