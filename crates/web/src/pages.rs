@@ -33,9 +33,16 @@ struct HomePage {
     coming: Vec<(&'static str, &'static str)>,
 }
 
+#[derive(Template)]
+#[template(path = "wallboard.html")]
+struct WallBoardPage {
+    platform_name: String,
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
+        .route("/wallboard", get(wall_board))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
 }
@@ -117,6 +124,9 @@ async fn home(State(state): State<AppState>, parts: Parts) -> Response {
             "Users (API: /api/v1/users)",
         ));
     }
+    if user.role.can(rexian_domain::Permission::ViewCalls) {
+        available.push(("实时监控墙（/wallboard）", "Live wall board (/wallboard)"));
+    }
     if user.role.can(rexian_domain::Permission::ViewEvents) {
         available.push((
             "操作日志（API：/api/v1/events）",
@@ -133,6 +143,28 @@ async fn home(State(state): State<AppState>, parts: Parts) -> Response {
         available,
         coming,
     })
+}
+
+/// The shift leader's live wall board (实时监控墙): queues and agents from the ACD's event
+/// stream, for every role that may see calls.
+async fn wall_board(State(state): State<AppState>, parts: Parts) -> Response {
+    let user = match session_user(&parts, &state).await {
+        Ok(Some((user, _))) => user,
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(e) => return e.into_response(),
+    };
+    if !user.role.can(rexian_domain::Permission::ViewCalls) {
+        return (
+            StatusCode::FORBIDDEN,
+            Html("<p>无权查看实时监控墙。 <span>You may not see the wall board.</span></p>"),
+        )
+            .into_response();
+    }
+    let platform_name = match state.store.platform(user.platform_id).await {
+        Ok(Some(p)) => p.name,
+        _ => String::new(),
+    };
+    render(WallBoardPage { platform_name })
 }
 
 type Menu = Vec<(&'static str, &'static str)>;
@@ -152,7 +184,6 @@ fn role_home(role: Role) -> (&'static str, &'static str, Menu) {
             "实时查看队列与坐席，审核、改派、处理突发事件。",
             "Watch the queue and agents live, review, redispatch, handle emergencies.",
             vec![
-                ("实时监控墙", "Live wall board"),
                 ("工单审核", "Order review"),
                 ("质检评分", "Quality reviews"),
             ],

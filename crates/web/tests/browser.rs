@@ -269,6 +269,51 @@ async fn an_agent_signs_in_in_a_browser_and_sees_the_agent_home() {
     );
     assert!(driver.text("header").await.contains("李客服"));
 
+    // The wall board shows the agent once signed in to a seat, and follows a break live.
+    let http = reqwest::Client::new();
+    let token = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "agent1", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cti = |path: &'static str, body: Value| {
+        let (http, token, base) = (http.clone(), token.clone(), base.clone());
+        async move {
+            let r = http
+                .post(format!("{base}/api/v1/cti/agents/me/{path}"))
+                .bearer_auth(&token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                r.status().is_success(),
+                "{path}: {}",
+                r.text().await.unwrap()
+            );
+        }
+    };
+    cti("sign-in", json!({})).await;
+    cti("state", json!({"state": "ready"})).await;
+    driver.goto(&format!("{base}/wallboard")).await;
+    assert!(driver.text("h2").await.contains("队列"));
+    driver
+        .element(r#"#agents tr[data-agent="agent1"][data-state="ready"]"#)
+        .await;
+    assert!(driver.text("#queues tbody tr").await.contains("1 / 1"));
+    cti("state", json!({"state": "break", "reason": "meal"})).await;
+    driver
+        .element(r#"#agents tr[data-agent="agent1"][data-state="on_break"]"#)
+        .await;
+    driver.goto(&format!("{base}/")).await;
+
     // Signing out returns to the sign-in page, and home is closed again.
     driver.click("header button").await;
     assert_eq!(driver.path_after_navigation("/login").await, "/login");
