@@ -144,25 +144,57 @@ enum Mode {
     Replay,
 }
 
-/// The logged agent changes among `out`, as events for the journal's transaction.
-fn agent_events(out: &[Output]) -> Vec<JournalEvent> {
-    out.iter()
-        .filter_map(|o| match &o.event {
-            Event::AgentStateChanged {
-                agent,
-                from,
-                to,
-                forced_by,
-            } if agent_change_is_logged(from, to, forced_by.is_some()) => Some(JournalEvent {
-                aggregate: AggregateRef::new("agent", agent.as_str()),
-                event_type: "agent.state_changed".into(),
-                payload: serde_json::json!({
-                    "at": o.at, "from": from, "to": to, "forced_by": forced_by,
-                }),
-            }),
-            _ => None,
-        })
-        .collect()
+/// What the outputs of one engine step leave to store.
+struct StepRecords {
+    /// Calls the step finished, in the stored form.
+    finished_calls: Vec<NewCall>,
+    /// Ratings (provincial call id, rating code) of calls that had finished before.
+    ratings: Vec<(String, String)>,
+    /// Agent state changes to log (see `agent_change_is_logged`).
+    agent_events: Vec<JournalEvent>,
+}
+
+impl PlatformAcd {
+    /// The records of a step's outputs; finished calls are remembered for late ratings.
+    fn records_of(&mut self, out: &[Output], window_seconds: u32) -> StepRecords {
+        let mut r = StepRecords {
+            finished_calls: Vec::new(),
+            ratings: Vec::new(),
+            agent_events: Vec::new(),
+        };
+        for o in out {
+            match &o.event {
+                Event::CallFinished { record } => {
+                    self.remember_finished(record, window_seconds);
+                    r.finished_calls.push(new_call_from_record(record));
+                }
+                // The call had finished and is stored: rate the stored record.
+                Event::SatisfactionRecorded { call, rating, .. }
+                    if self.engine.call(*call).is_none() =>
+                {
+                    if let Some(key) = self.finished_ids.get(&call.0) {
+                        r.ratings.push((key.clone(), rating.code().to_owned()));
+                    }
+                }
+                Event::AgentStateChanged {
+                    agent,
+                    from,
+                    to,
+                    forced_by,
+                } if agent_change_is_logged(from, to, forced_by.is_some()) => {
+                    r.agent_events.push(JournalEvent {
+                        aggregate: AggregateRef::new("agent", agent.as_str()),
+                        event_type: "agent.state_changed".into(),
+                        payload: serde_json::json!({
+                            "at": o.at, "from": from, "to": to, "forced_by": forced_by,
+                        }),
+                    });
+                }
+                _ => {}
+            }
+        }
+        r
+    }
 }
 
 /// The start (UTC) of the Beijing day of `now`.
@@ -259,31 +291,14 @@ impl LiveAcd {
                 .await?;
             return Err(ApplyError::Engine(e));
         }
-        let window = self.config.satisfaction_window_seconds;
-        let mut step = AcdStep {
+        let records = acd.records_of(&out, self.config.satisfaction_window_seconds);
+        let step = AcdStep {
             input: journal,
             idle_after: is_idle(&acd.engine),
-            events: agent_events(&out),
-            finished_calls: Vec::new(),
-            ratings: Vec::new(),
+            events: records.agent_events,
+            finished_calls: records.finished_calls,
+            ratings: records.ratings,
         };
-        for o in &out {
-            match &o.event {
-                Event::CallFinished { record } => {
-                    acd.remember_finished(record, window);
-                    step.finished_calls.push(new_call_from_record(record));
-                }
-                // The call had finished and is stored: rate the stored record.
-                Event::SatisfactionRecorded { call, rating, .. }
-                    if acd.engine.call(*call).is_none() =>
-                {
-                    if let Some(key) = acd.finished_ids.get(&call.0) {
-                        step.ratings.push((key.clone(), rating.code().to_owned()));
-                    }
-                }
-                _ => {}
-            }
-        }
         let pending = match store.journal_acd_step(platform_id, step, actor, now).await {
             Ok(p) => p,
             Err(e) => {
@@ -405,58 +420,47 @@ impl LiveAcd {
         now: DateTime<Utc>,
         mode: Mode,
     ) -> Result<(), ApplyError> {
-        let window = self.config.satisfaction_window_seconds;
-        let mut failed = None;
-        for o in out {
-            let step = match &o.event {
-                Event::CallFinished { record } => {
-                    acd.remember_finished(record, window);
+        let records = acd.records_of(out, self.config.satisfaction_window_seconds);
+        let mut results = Vec::new();
+        for call in &records.finished_calls {
+            results.push(
+                store
+                    .insert_call(platform_id, call, true, actor, now)
+                    .await
+                    .map(drop),
+            );
+        }
+        // On replay the ratings and agent events are stored already.
+        if mode == Mode::Live {
+            for (key, rating) in &records.ratings {
+                results.push(
                     store
-                        .insert_call(platform_id, &new_call_from_record(record), true, actor, now)
+                        .set_call_satisfaction(platform_id, key, rating, actor, now)
                         .await
-                        .map(drop)
-                }
-                Event::SatisfactionRecorded { call, rating, .. }
-                    if acd.engine.call(*call).is_none() && mode != Mode::Replay =>
-                {
-                    // The call had finished and is stored: rate the stored record.
-                    match acd.finished_ids.get(&call.0) {
-                        Some(pid) => store
-                            .set_call_satisfaction(platform_id, pid, rating.code(), actor, now)
-                            .await
-                            .map(drop),
-                        None => Ok(()),
-                    }
-                }
-                Event::AgentStateChanged {
-                    agent,
-                    from,
-                    to,
-                    forced_by,
-                } if mode == Mode::Live
-                    && agent_change_is_logged(from, to, forced_by.is_some()) =>
-                {
+                        .map(drop),
+                );
+            }
+            for e in records.agent_events {
+                results.push(
                     store
                         .log_acd_event(
                             platform_id,
-                            &AggregateRef::new("agent", agent.as_str()),
-                            "agent.state_changed",
-                            serde_json::json!({
-                                "at": o.at, "from": from, "to": to, "forced_by": forced_by,
-                            }),
+                            &e.aggregate,
+                            &e.event_type,
+                            e.payload,
                             None,
                             actor,
                             now,
                         )
-                        .await
-                }
-                _ => Ok(()),
-            };
-            if let Err(e) = step {
-                // Keep going: the other records of this step must still be stored.
-                tracing::error!(error = %e, platform_id, "storing an ACD output failed");
-                failed.get_or_insert(e);
+                        .await,
+                );
             }
+        }
+        // Every record is tried: one failure does not keep the others from being stored.
+        let mut failed = None;
+        for e in results.into_iter().filter_map(Result::err) {
+            tracing::error!(error = %e, platform_id, "storing an ACD output failed");
+            failed.get_or_insert(e);
         }
         if !out.is_empty() && mode != Mode::Replay {
             let _ = self.updates.send(AcdUpdate {
