@@ -1,6 +1,5 @@
 //! The real server on port 0, on a fresh database of each backend, spoken to over HTTP.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use reqwest::StatusCode;
@@ -10,14 +9,21 @@ use rexian_store::{NewPlatform, NewUser, PlatformSeed};
 use rexian_web::{AppState, WebSettings, hash_password_blocking, spawn_for_test};
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "correct horse battery";
+mod common;
+use common::PASSWORD;
 
 struct App {
-    addr: SocketAddr,
-    http: reqwest::Client,
+    client: common::Client,
     baisha: i64,
     other: i64,
     _db: TestDb,
+}
+
+impl std::ops::Deref for App {
+    type Target = common::Client;
+    fn deref(&self) -> &common::Client {
+        &self.client
+    }
 }
 
 impl App {
@@ -58,59 +64,12 @@ impl App {
         }
         let state = AppState::new(store, Arc::new(SystemClock), WebSettings::default());
         let addr = spawn_for_test(state).await;
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
         App {
-            addr,
-            http,
+            client: common::Client::new(addr),
             baisha,
             other,
             _db: db,
         }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    async fn login(&self, username: &str) -> String {
-        let resp = self
-            .http
-            .post(self.url("/api/v1/auth/login"))
-            .json(&json!({ "username": username, "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK, "login {username}");
-        let body: Value = resp.json().await.unwrap();
-        body["token"].as_str().unwrap().to_owned()
-    }
-
-    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
     }
 }
 

@@ -1,7 +1,6 @@
 //! The assessment API (issue 6): the real server on port 0 with a fixed clock, on a fresh
 //! database of each backend; calls stored through the store, orders through the API.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -13,7 +12,8 @@ use rexian_store::{NewCall, NewPlatform, NewUser, PlatformSeed};
 use rexian_web::{AppState, WebSettings, hash_password_blocking, spawn_for_test};
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "correct horse battery";
+mod common;
+use common::PASSWORD;
 
 /// 2026-10-20 10:00 Beijing.
 fn now() -> DateTime<Utc> {
@@ -29,9 +29,15 @@ impl Clock for Fixed {
 }
 
 struct App {
-    addr: SocketAddr,
-    http: reqwest::Client,
+    client: common::Client,
     _db: TestDb,
+}
+
+impl std::ops::Deref for App {
+    type Target = common::Client;
+    fn deref(&self) -> &common::Client {
+        &self.client
+    }
 }
 
 impl App {
@@ -100,39 +106,9 @@ impl App {
         let state = AppState::new(store, Arc::new(Fixed), WebSettings::default());
         let addr = spawn_for_test(state).await;
         App {
-            addr,
-            http: reqwest::Client::new(),
+            client: common::Client::new(addr),
             _db: db,
         }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    async fn login(&self, username: &str) -> String {
-        let resp = self
-            .http
-            .post(self.url("/api/v1/auth/login"))
-            .json(&json!({ "username": username, "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK, "login {username}");
-        let body: Value = resp.json().await.unwrap();
-        body["token"].as_str().unwrap().to_owned()
-    }
-
-    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
     }
 
     /// A file: status, headers, body.
@@ -150,19 +126,6 @@ impl App {
             .unwrap();
         let (status, headers) = (r.status(), r.headers().clone());
         (status, headers, r.bytes().await.unwrap().to_vec())
-    }
-
-    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
     }
 }
 

@@ -1,31 +1,22 @@
 //! The CTI API and call figures: the real server on port 0, a manual clock, a day of calls
 //! driven over HTTP on each backend, checked against figures computed by hand.
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use reqwest::StatusCode;
-use rexian_domain::{Actor, Clock, Role};
+use rexian_domain::{Actor, Role};
 use rexian_store::testing::{self, TestDb};
 use rexian_store::{NewPlatform, NewUser, PlatformSeed};
 use rexian_web::{AppState, WebSettings, hash_password_blocking, spawn_for_test};
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "correct horse battery";
-
-struct ManualClock(Mutex<DateTime<Utc>>);
-
-impl Clock for ManualClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
+mod common;
+use common::{PASSWORD, TestClock};
 
 struct App {
-    addr: SocketAddr,
-    http: reqwest::Client,
-    clock: Arc<ManualClock>,
+    client: common::Client,
+    clock: Arc<TestClock>,
     tokens: std::collections::HashMap<&'static str, String>,
     _db: TestDb,
 }
@@ -74,69 +65,33 @@ impl App {
             };
             store.create_user(platform, &new, &cli, now).await.unwrap();
         }
-        let clock = Arc::new(ManualClock(Mutex::new(t0())));
+        let clock = TestClock::at(t0());
         let state = AppState::new(store, clock.clone(), WebSettings::default());
         let addr = spawn_for_test(state).await;
-        let http = reqwest::Client::new();
         let mut app = App {
-            addr,
-            http,
+            client: common::Client::new(addr),
             clock,
             tokens: Default::default(),
             _db: db,
         };
         for (_, name, _) in users {
-            let token = app.login(name).await;
+            let token = app.client.login(name).await;
             app.tokens.insert(name, token);
         }
         app
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
     /// Sets the clock to `t0 + seconds`.
     fn at(&self, seconds: i64) {
-        *self.clock.0.lock().unwrap() = t0() + Duration::seconds(seconds);
-    }
-
-    async fn login(&self, username: &str) -> String {
-        let resp = self
-            .http
-            .post(self.url("/api/v1/auth/login"))
-            .json(&json!({ "username": username, "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK, "login {username}");
-        let body: Value = resp.json().await.unwrap();
-        body["token"].as_str().unwrap().to_owned()
+        self.clock.set(t0() + Duration::seconds(seconds));
     }
 
     async fn get(&self, who: &str, path: &str) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(&self.tokens[who])
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        self.client.get(&self.tokens[who], path).await
     }
 
     async fn post(&self, who: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .post(self.url(path))
-            .bearer_auth(&self.tokens[who])
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        self.client.post(&self.tokens[who], path, body).await
     }
 
     /// A step that must succeed.
@@ -563,8 +518,9 @@ async fn read_until(resp: &mut reqwest::Response, seen: &mut String, needle: &st
 async fn the_live_stream_sends_a_snapshot_then_each_engine_event_and_the_api_is_documented() {
     let app = App::start(testing::sqlite().await).await;
     let mut resp = app
+        .client
         .http
-        .get(app.url("/api/v1/cti/stream"))
+        .get(app.client.url("/api/v1/cti/stream"))
         .bearer_auth(&app.tokens["lead"])
         .send()
         .await
@@ -591,8 +547,9 @@ async fn the_live_stream_sends_a_snapshot_then_each_engine_event_and_the_api_is_
     );
     // Another sub-platform's stream does not carry these events.
     let mut theirs = app
+        .client
         .http
-        .get(app.url("/api/v1/cti/stream"))
+        .get(app.client.url("/api/v1/cti/stream"))
         .bearer_auth(&app.tokens["cti2"])
         .send()
         .await
@@ -611,8 +568,9 @@ async fn the_live_stream_sends_a_snapshot_then_each_engine_event_and_the_api_is_
     }
 
     let doc: Value = app
+        .client
         .http
-        .get(app.url("/api/openapi.json"))
+        .get(app.client.url("/api/openapi.json"))
         .send()
         .await
         .unwrap()

@@ -1,26 +1,18 @@
 //! Operations over HTTP (issue 5): the real server on port 0, on a fresh database of each
 //! backend, with a clock the test moves.
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use reqwest::StatusCode;
-use rexian_domain::{Actor, Clock, Role};
+use rexian_domain::{Actor, Role};
 use rexian_store::testing::{self, TestDb};
 use rexian_store::{NewPlatform, NewUser, PlatformSeed};
 use rexian_web::{AppState, WebSettings, hash_password_blocking, spawn_for_test};
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "correct horse battery";
-
-struct TestClock(Mutex<DateTime<Utc>>);
-
-impl Clock for TestClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
+mod common;
+use common::{PASSWORD, TestClock};
 
 /// A Beijing wall-clock time as UTC.
 fn bj(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
@@ -32,11 +24,17 @@ fn bj(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
 }
 
 struct App {
-    addr: SocketAddr,
-    http: reqwest::Client,
+    client: common::Client,
     clock: Arc<TestClock>,
     users: std::collections::HashMap<&'static str, i64>,
     _db: TestDb,
+}
+
+impl std::ops::Deref for App {
+    type Target = common::Client;
+    fn deref(&self) -> &common::Client {
+        &self.client
+    }
 }
 
 impl App {
@@ -79,12 +77,11 @@ impl App {
             let u = store.create_user(platform, &new, &cli, now).await.unwrap();
             users.insert(name, u.id);
         }
-        let clock = Arc::new(TestClock(Mutex::new(now)));
+        let clock = TestClock::at(now);
         let state = AppState::new(store, clock.clone(), WebSettings::default());
         let addr = spawn_for_test(state).await;
         App {
-            addr,
-            http: reqwest::Client::new(),
+            client: common::Client::new(addr),
             clock,
             users,
             _db: db,
@@ -92,58 +89,7 @@ impl App {
     }
 
     fn set_now(&self, t: DateTime<Utc>) {
-        *self.clock.0.lock().unwrap() = t;
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    async fn login(&self, username: &str) -> String {
-        let (status, body) = self
-            .send(
-                reqwest::Method::POST,
-                None,
-                "/api/v1/auth/login",
-                Some(json!({ "username": username, "password": PASSWORD })),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "login {username}");
-        body["token"].as_str().unwrap().to_owned()
-    }
-
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        token: Option<&str>,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = self.http.request(method, self.url(path));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        self.send(reqwest::Method::GET, Some(token), path, None)
-            .await
-    }
-
-    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::POST, Some(token), path, Some(body))
-            .await
-    }
-
-    async fn patch(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::PATCH, Some(token), path, Some(body))
-            .await
+        self.clock.set(t);
     }
 
     /// POST that must succeed with `expect`; returns the body.

@@ -1,37 +1,19 @@
 //! Work orders over HTTP: the real server on port 0, a fresh database of each backend, and a
 //! clock the test moves.
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use reqwest::StatusCode;
-use rexian_domain::{Actor, AggregateRef, Clock, Role};
+use rexian_domain::{Actor, AggregateRef, Role};
 use rexian_store::testing::{self, TestDb};
 use rexian_store::{NewPlatform, NewUser, PlatformSeed, Store};
 use rexian_web::{AppState, WebSettings, hash_password_blocking, spawn_for_test};
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "correct horse battery";
-
-/// A clock the test sets.
-struct TestClock(Mutex<DateTime<Utc>>);
-
-impl TestClock {
-    fn at(t: DateTime<Utc>) -> Arc<TestClock> {
-        Arc::new(TestClock(Mutex::new(t)))
-    }
-    fn set(&self, t: DateTime<Utc>) {
-        *self.0.lock().unwrap() = t;
-    }
-}
-
-impl Clock for TestClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
+mod common;
+use common::{PASSWORD, TestClock};
 
 /// Monday 2026-11-23 10:00 Beijing time: a working day.
 fn monday_10am() -> DateTime<Utc> {
@@ -39,8 +21,7 @@ fn monday_10am() -> DateTime<Utc> {
 }
 
 struct App {
-    addr: SocketAddr,
-    http: reqwest::Client,
+    client: common::Client,
     baisha: i64,
     dept_a: i64,
     dept_b: i64,
@@ -89,6 +70,13 @@ async fn seed(store: &Arc<dyn Store>) -> (i64, i64, i64) {
     (baisha, a, b)
 }
 
+impl std::ops::Deref for App {
+    type Target = common::Client;
+    fn deref(&self) -> &common::Client {
+        &self.client
+    }
+}
+
 impl App {
     async fn start(db: TestDb) -> App {
         let store = db.store.clone();
@@ -97,56 +85,13 @@ impl App {
         let state = AppState::new(store.clone(), clock.clone(), WebSettings::default());
         let addr = spawn_for_test(state).await;
         App {
-            addr,
-            http: reqwest::Client::new(),
+            client: common::Client::new(addr),
             baisha,
             dept_a,
             dept_b,
             clock,
             db,
         }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    async fn login(&self, username: &str) -> String {
-        let resp = self
-            .http
-            .post(self.url("/api/v1/auth/login"))
-            .json(&json!({ "username": username, "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK, "login {username}");
-        let body: Value = resp.json().await.unwrap();
-        body["token"].as_str().unwrap().to_owned()
-    }
-
-    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
     }
 
     /// Runs an action that must succeed; returns the order after it.
@@ -634,8 +579,7 @@ async fn an_overdue_event_fires_once_after_the_server_was_down() {
             let _ = stopped.await;
         }));
         let app = App {
-            addr,
-            http: reqwest::Client::new(),
+            client: common::Client::new(addr),
             baisha,
             dept_a,
             dept_b: 0,
@@ -660,7 +604,7 @@ async fn an_overdue_event_fires_once_after_the_server_was_down() {
             count_events(&store, baisha, id, "order.sign_overdue").await,
             0
         );
-        drop(app.http);
+        drop(app.client);
         stop.send(()).unwrap();
         server.await.unwrap().unwrap();
 
