@@ -202,9 +202,11 @@ async fn transitions(s: Arc<Setup>, args: &Args) {
     tokio::time::sleep(Duration::from_secs(2)).await;
     measure.store(true, Ordering::Relaxed);
     let start = Instant::now();
+    let cpu_start = cpu_seconds();
     tokio::time::sleep(Duration::from_secs(args.seconds)).await;
     measure.store(false, Ordering::Relaxed);
     let elapsed = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_start;
     stop.store(true, Ordering::Relaxed);
     let mut all = Vec::new();
     let mut errors = 0;
@@ -217,7 +219,8 @@ async fn transitions(s: Arc<Setup>, args: &Args) {
     all.sort_unstable();
     println!(
         "transitions: backend={} clients={} seconds={:.1} requests={} errors={} \
-         throughput={:.0}/s p50={:.2}ms p90={:.2}ms p99={:.2}ms max={:.2}ms",
+         throughput={:.0}/s p50={:.2}ms p90={:.2}ms p99={:.2}ms max={:.2}ms \
+         cpu={:.0}us/request",
         args.backend,
         args.clients,
         elapsed,
@@ -228,7 +231,20 @@ async fn transitions(s: Arc<Setup>, args: &Args) {
         pct(&all, 0.90),
         pct(&all, 0.99),
         pct(&all, 1.0),
+        cpu * 1e6 / all.len().max(1) as f64,
     );
+}
+
+/// CPU time of this process (client and server, all threads) so far, in seconds, from
+/// /proc (Linux; 0 elsewhere). Per request it is a figure other processes on the machine
+/// barely move, unlike the throughput. PostgreSQL's own CPU is not in it.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| -> f64 { fields.get(i).and_then(|x| x.parse().ok()).unwrap_or(0.0) };
+    // utime and stime, in clock ticks (100 a second on Linux).
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// Inserts `n` synthetic orders of the first sub-platform with one SQL statement.

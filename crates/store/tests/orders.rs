@@ -486,6 +486,83 @@ async fn concurrent_transitions_succeed_or_fail_each_on_its_own() {
     .await;
 }
 
+/// Transitions of one order queued together (the writer groups them into one statement per
+/// run of distinct orders): all expect version 1, exactly one is stored, and what is stored
+/// (reply, event) is that one's, not a mix of several.
+#[tokio::test]
+async fn racing_transitions_of_one_order_store_exactly_the_winner() {
+    for_each_backend(|db| async move {
+        let s = db.store.clone();
+        let p = s
+            .seed_platform(&seed("a", "BS"), &cli(), t0())
+            .await
+            .unwrap()
+            .id;
+        let (o, _) = s
+            .create_order(p, &new_order(t0(), None), &cli(), t0())
+            .await
+            .unwrap();
+        let agent = OrderActor::user(rexian_domain::Role::Agent);
+        let t = apply(
+            &o.snapshot,
+            &Action::SubmitForDispatch,
+            &agent,
+            t0(),
+            &Calendar::bundled(),
+            &TimeLimits::bundled(),
+        )
+        .unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..40 {
+            let update = OrderUpdate {
+                snapshot: t.order.clone(),
+                lead_department_id: None,
+                reply_content: Some(format!("reply {i}")),
+                publish_reply: false,
+                next_timer_at: None,
+            };
+            let event = NewEvent {
+                aggregate: AggregateRef::new("order", o.id),
+                event_type: "order.submitted".into(),
+                actor: cli(),
+                occurred_at: t0(),
+                payload: json!({ "i": i }),
+                reason: None,
+            };
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                let r = s.update_order(p, o.id, 1, &update, &[event], t0()).await;
+                (i, r)
+            }));
+        }
+        let mut winners = Vec::new();
+        for task in tasks {
+            match task.await.unwrap() {
+                (i, Ok(saved)) => {
+                    assert_eq!(saved.reply_content, Some(format!("reply {i}")));
+                    winners.push(i);
+                }
+                (i, Err(e)) => assert!(matches!(e, StoreError::Conflict(_)), "{i}: {e:?}"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "exactly one wins: {winners:?}");
+        let stored = s.order(p, o.id).await.unwrap().unwrap();
+        assert_eq!(stored.version, 2);
+        assert_eq!(stored.reply_content, Some(format!("reply {}", winners[0])));
+        let events = s
+            .events(p, &AggregateRef::new("order", o.id), None, 100)
+            .await
+            .unwrap();
+        let submitted: Vec<_> = events
+            .iter()
+            .filter(|e| e.event_type == "order.submitted")
+            .map(|e| e.payload["i"].clone())
+            .collect();
+        assert_eq!(submitted, [json!(winners[0])]);
+    })
+    .await;
+}
+
 /// The assessment reads every order still waiting for its callback in a period, not a page
 /// of them (it once read the callback list, capped at 200).
 #[tokio::test]

@@ -13,9 +13,17 @@
 //! - writes run in the order they were queued (the ACD journal relies on it).
 //!
 //! Writes are closures that can run twice (for the retry alone), so they own their data.
+//! Work-order transitions, the hottest write, are data instead of closures: the transitions
+//! next to each other in a batch run as ONE multi-row `UPDATE … FROM (VALUES …)` and ONE
+//! multi-row event `INSERT` (`orders_sql::write_order_changes`), because each statement is a
+//! round trip to the database (on SQLite, to sqlx's connection thread and back), and those
+//! round trips, one after the other in the writer, were what limited the throughput. A
+//! transition whose expected version no longer matches fails alone inside the batch, having
+//! written nothing.
 //! This file is compiled once per backend like `sql.rs` (`super::Db`).
 
 use std::any::Any;
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -23,6 +31,8 @@ use sqlx::{Pool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use super::Db;
+use super::orders_sql::{OrderChange, write_order_changes};
+use crate::orders::WorkOrder;
 use crate::{StoreError, StoreResult};
 
 pub(super) type Tx = Transaction<'static, Db>;
@@ -30,8 +40,15 @@ type Value = Box<dyn Any + Send>;
 type Running<'c> = Pin<Box<dyn Future<Output = StoreResult<Value>> + Send + 'c>>;
 type Write = Box<dyn for<'c> Fn(&'c mut Tx) -> Running<'c> + Send + Sync>;
 
+enum Work {
+    /// Any write: a closure run against the batch's transaction.
+    Closure(Write),
+    /// A work-order transition, run together with the transitions queued next to it.
+    Order(Box<OrderChange>),
+}
+
 struct Job {
-    write: Write,
+    work: Work,
     reply: oneshot::Sender<StoreResult<Value>>,
 }
 
@@ -55,23 +72,12 @@ impl GroupWriter {
         GroupWriter { queue }
     }
 
-    /// Runs `write` in a transaction shared with other queued writes; its result once that
-    /// transaction committed. `write` may run twice (see the module comment): it must do
-    /// its checks before its changes and return an error rather than half-write.
-    pub(super) async fn write<T, F>(&self, write: F) -> StoreResult<T>
-    where
-        T: Send + 'static,
-        F: for<'c> Fn(&'c mut Tx) -> Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'c>>
-            + Send
-            + Sync
-            + 'static,
-    {
-        self.queue(write).await?.await
-    }
-
     /// Queues `write` behind the writes queued before it and returns at once; the returned
-    /// future gives its result once committed. For callers that must fix the order of their
-    /// writes under a lock but not hold the lock while the database works.
+    /// future gives its result once that write's transaction (shared with other queued
+    /// writes) committed. `write` may run twice (see the module comment): it must do its
+    /// checks before its changes and return an error rather than half-write. Returning at
+    /// once lets callers fix the order of their writes under a lock but not hold the lock
+    /// while the database works.
     pub(super) async fn queue<T, F>(
         &self,
         write: F,
@@ -83,13 +89,26 @@ impl GroupWriter {
             + Sync
             + 'static,
     {
-        let (reply, answer) = oneshot::channel();
         let write: Write = Box::new(move |tx| {
             let running = write(tx);
             Box::pin(async move { running.await.map(|v| Box::new(v) as Value) })
         });
+        self.send(Work::Closure(write)).await
+    }
+
+    /// Applies a work-order transition (see the module comment); the stored order once
+    /// committed.
+    pub(super) async fn order_change(&self, change: OrderChange) -> StoreResult<WorkOrder> {
+        self.send(Work::Order(Box::new(change))).await?.await
+    }
+
+    async fn send<T: Send + 'static>(
+        &self,
+        work: Work,
+    ) -> StoreResult<impl Future<Output = StoreResult<T>> + Send + 'static> {
+        let (reply, answer) = oneshot::channel();
         self.queue
-            .send(Job { write, reply })
+            .send(Job { work, reply })
             .await
             .map_err(|_| stopped())?;
         Ok(async move {
@@ -116,9 +135,9 @@ async fn run(pool: Pool<Db>, mut jobs: mpsc::Receiver<Job>) {
 async fn run_batch(pool: &Pool<Db>, batch: Vec<Job>) {
     if batch.len() > 1 {
         match together(pool, &batch).await {
-            Ok(values) => {
-                for (job, value) in batch.into_iter().zip(values) {
-                    let _ = job.reply.send(Ok(value));
+            Ok(results) => {
+                for (job, result) in batch.into_iter().zip(results) {
+                    let _ = job.reply.send(result);
                 }
                 return;
             }
@@ -132,19 +151,52 @@ async fn run_batch(pool: &Pool<Db>, batch: Vec<Job>) {
     }
 }
 
-async fn together(pool: &Pool<Db>, batch: &[Job]) -> StoreResult<Vec<Value>> {
+/// The whole batch in one transaction: one result per job. An `Err` of the whole means
+/// nothing was committed; a job's own `Err` inside means that job wrote nothing.
+async fn together(pool: &Pool<Db>, batch: &[Job]) -> StoreResult<Vec<StoreResult<Value>>> {
     let mut tx = pool.begin().await?;
-    let mut values = Vec::with_capacity(batch.len());
-    for job in batch {
-        values.push((job.write)(&mut tx).await?);
+    let mut results = Vec::with_capacity(batch.len());
+    let mut next = 0;
+    while let Some(job) = batch.get(next) {
+        match &job.work {
+            Work::Closure(write) => {
+                results.push(Ok(write(&mut tx).await?));
+                next += 1;
+            }
+            Work::Order(_) => {
+                // The transitions from here on, up to the first that changes an order already
+                // in the run (its expected version depends on the earlier one's update).
+                let mut orders = HashSet::new();
+                let run: Vec<&OrderChange> = batch[next..]
+                    .iter()
+                    .map_while(|j| match &j.work {
+                        Work::Order(c) if orders.insert((c.platform_id, c.id)) => Some(&**c),
+                        _ => None,
+                    })
+                    .collect();
+                next += run.len();
+                for r in write_order_changes(&mut tx, &run).await? {
+                    results.push(r.map(|order| Box::new(order) as Value));
+                }
+            }
+        }
     }
     tx.commit().await?;
-    Ok(values)
+    Ok(results)
 }
 
 async fn alone(pool: &Pool<Db>, job: &Job) -> StoreResult<Value> {
     let mut tx = pool.begin().await?;
-    let value = (job.write)(&mut tx).await?;
+    let value = match &job.work {
+        Work::Closure(write) => write(&mut tx).await?,
+        Work::Order(change) => {
+            let mut results = write_order_changes(&mut tx, &[&**change]).await?;
+            let order = results
+                .pop()
+                .unwrap_or(Err(StoreError::NotFound("order")))?;
+            Box::new(order) as Value
+        }
+    };
     tx.commit().await?;
     Ok(value)
 }

@@ -8,14 +8,14 @@ use rexian_orders::{
     OrderNumber, OrderSnapshot, OrderState, RequestKind, Source, SupervisionLevel,
     calendar::{HolidaySchedule, local_date},
 };
-use std::sync::Arc;
+use std::collections::HashMap;
 
 use serde_json::json;
 use sqlx::{QueryBuilder, Row, Transaction, types::Json};
 
 use super::Db;
 use super::group_commit::Tx;
-use super::sql::{SqlStore, append_event, event};
+use super::sql::{SqlStore, append_event, append_events, event};
 use crate::orders::{
     Attachment, MAX_ORDER_PAGE, MatterCategory, NewAttachment, NewOrder, OrderFilter, OrderStore,
     OrderUpdate, PublicOrderStatus, WorkOrder,
@@ -499,16 +499,16 @@ impl OrderStore for SqlStore {
         events: &[NewEvent],
         now: DateTime<Utc>,
     ) -> StoreResult<WorkOrder> {
-        // Through the group writer: one transaction (and one fsync) for many transitions.
-        let change = Arc::new((update.clone(), events.to_vec()));
+        // Through the group writer: one transaction (and one fsync) for many transitions,
+        // written by one statement per kind of row.
         self.group
-            .write(move |tx| {
-                let change = change.clone();
-                Box::pin(async move {
-                    let (update, events) = &*change;
-                    write_order_update(tx, platform_id, id, expected_version, update, events, now)
-                        .await
-                })
+            .order_change(OrderChange {
+                platform_id,
+                id,
+                expected_version,
+                update: update.clone(),
+                events: events.to_vec(),
+                now,
             })
             .await
     }
@@ -694,62 +694,105 @@ fn category_from(row: &DbRow) -> StoreResult<MatterCategory> {
     })
 }
 
-/// The statements of one transition: the new snapshot only if the order is still at
-/// `expected_version` (else `Conflict`, having written nothing), then its events.
-async fn write_order_update(
+/// One transition to store: the new snapshot only if the order is still at
+/// `expected_version`, and its events.
+pub(super) struct OrderChange {
+    pub platform_id: i64,
+    pub id: i64,
+    pub expected_version: i64,
+    pub update: OrderUpdate,
+    pub events: Vec<NewEvent>,
+    pub now: DateTime<Utc>,
+}
+
+/// Columns a row of the `VALUES` list of [`write_order_changes`] binds.
+const CHANGE_COLUMNS: usize = 14;
+
+/// Stores transitions of distinct orders with one `UPDATE … FROM (VALUES …)` and one event
+/// `INSERT` (per sub-platform), whatever their number: a statement is a round trip, and the
+/// writer runs its batches one after the other. One result per change, in order: a change
+/// whose order is gone or no longer at its expected version gets `NotFound` or `Conflict`
+/// and writes nothing (neither its update nor its events); the others are written. An
+/// `Err` of the whole is a database failure (the caller rolls back).
+pub(super) async fn write_order_changes(
     tx: &mut Tx,
-    platform_id: i64,
-    id: i64,
-    expected_version: i64,
-    update: &OrderUpdate,
-    events: &[NewEvent],
-    now: DateTime<Utc>,
-) -> StoreResult<WorkOrder> {
-    let s = &update.snapshot;
-    let [sign, handle, callback] = due(s);
-    let row = sqlx::query(&format!(
-        "UPDATE work_orders SET state = $4, supervision_level = $5, lead_department_id = $6, \
-         reply_content = COALESCE($7, reply_content), \
-         public_reply = CASE WHEN $8 THEN COALESCE($7, reply_content) ELSE public_reply END, \
-         snapshot = $9, sign_due_at = $10, handle_due_at = $11, callback_due_at = $12, \
-         next_timer_at = $13, version = version + 1, updated_at = $14 \
-         WHERE platform_id = $1 AND id = $2 AND version = $3 RETURNING {ORDER_COLUMNS}"
-    ))
-    .bind(platform_id)
-    .bind(id)
-    .bind(expected_version)
-    .bind(s.state.code())
-    .bind(s.supervision_level.code())
-    .bind(update.lead_department_id)
-    .bind(&update.reply_content)
-    .bind(update.publish_reply)
-    .bind(Json(s))
-    .bind(sign)
-    .bind(handle)
-    .bind(callback)
-    .bind(update.next_timer_at)
-    .bind(now)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some(row) = row else {
-        let exists: Option<i64> = sqlx::query_scalar(
-            "SELECT version FROM work_orders WHERE platform_id = $1 AND id = $2",
-        )
-        .bind(platform_id)
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        return Err(match exists {
-            None => StoreError::NotFound("order"),
-            Some(v) => StoreError::Conflict(format!(
-                "the order changed meanwhile (version {v}, expected {expected_version}); \
-                 reload it and try again"
-            )),
+    changes: &[&OrderChange],
+) -> StoreResult<Vec<StoreResult<WorkOrder>>> {
+    let mut stored: HashMap<i64, WorkOrder> = HashMap::with_capacity(changes.len());
+    // SQLite allows 32,766 parameters a statement; the writer's batches are far below.
+    for chunk in changes.chunks(32_766 / CHANGE_COLUMNS) {
+        let mut qb = QueryBuilder::<Db>::new(
+            "UPDATE work_orders SET state = v.column4, supervision_level = v.column5, \
+             lead_department_id = v.column6, \
+             reply_content = COALESCE(v.column7, work_orders.reply_content), \
+             public_reply = CASE WHEN v.column8 \
+                 THEN COALESCE(v.column7, work_orders.reply_content) \
+                 ELSE work_orders.public_reply END, \
+             snapshot = v.column9, sign_due_at = v.column10, handle_due_at = v.column11, \
+             callback_due_at = v.column12, next_timer_at = v.column13, \
+             version = work_orders.version + 1, updated_at = v.column14 FROM (",
+        );
+        qb.push_values(chunk, |mut b, c| {
+            let (u, s) = (&c.update, &c.update.snapshot);
+            let [sign, handle, callback] = due(s);
+            b.push_bind(c.platform_id)
+                .push_bind(c.id)
+                .push_bind(c.expected_version)
+                .push_bind(s.state.code())
+                .push_bind(s.supervision_level.code())
+                .push_bind(u.lead_department_id)
+                .push_bind(u.reply_content.as_deref())
+                .push_bind(u.publish_reply)
+                .push_bind(Json(s))
+                .push_bind(sign)
+                .push_bind(handle)
+                .push_bind(callback)
+                .push_bind(u.next_timer_at)
+                .push_bind(c.now);
         });
-    };
-    let order = order_from(&row)?;
-    for ev in events {
-        append_event(tx, platform_id, ev).await?;
+        qb.push(format!(
+            ") AS v WHERE work_orders.platform_id = v.column1 AND work_orders.id = v.column2 \
+             AND work_orders.version = v.column3 RETURNING {ORDER_COLUMNS}"
+        ));
+        for row in qb.build().fetch_all(&mut **tx).await? {
+            let order = order_from(&row)?;
+            stored.insert(order.id, order);
+        }
     }
-    Ok(order)
+    // The events of the changes written, per sub-platform, in the order of the changes.
+    let mut events: Vec<(i64, Vec<&NewEvent>)> = Vec::new();
+    for c in changes.iter().filter(|c| stored.contains_key(&c.id)) {
+        match events.iter_mut().find(|(p, _)| *p == c.platform_id) {
+            Some((_, list)) => list.extend(&c.events),
+            None => events.push((c.platform_id, c.events.iter().collect())),
+        }
+    }
+    for (platform_id, list) in events {
+        append_events(tx, platform_id, list).await?;
+    }
+    let mut results = Vec::with_capacity(changes.len());
+    for c in changes {
+        results.push(match stored.remove(&c.id) {
+            Some(order) => Ok(order),
+            None => Err(not_written(tx, c).await?),
+        });
+    }
+    Ok(results)
+}
+
+/// Why a change's `UPDATE` matched no row: the order is gone, or at another version.
+async fn not_written(tx: &mut Tx, c: &OrderChange) -> StoreResult<StoreError> {
+    let version: Option<i64> =
+        sqlx::query_scalar("SELECT version FROM work_orders WHERE platform_id = $1 AND id = $2")
+            .bind(c.platform_id)
+            .bind(c.id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(match version {
+        None => StoreError::NotFound("order"),
+        Some(v) => StoreError::Conflict(format!(
+            "the order changed meanwhile (version {v}, expected {}); reload it and try again",
+            c.expected_version
+        )),
+    })
 }

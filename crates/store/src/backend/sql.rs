@@ -52,11 +52,12 @@ pub(super) async fn append_event(
 
 /// Appends many events with multi-row statements (bulk loads): the same rows
 /// [`append_event`] writes, without returning their ids.
-pub(super) async fn append_events(
+pub(super) async fn append_events<'e>(
     tx: &mut Transaction<'_, Db>,
     platform_id: i64,
-    events: &[NewEvent],
+    events: impl IntoIterator<Item = &'e NewEvent>,
 ) -> StoreResult<()> {
+    let events: Vec<&NewEvent> = events.into_iter().collect();
     // 8 parameters a row: 1,000 rows stay under SQLite's 32,766 parameters a statement.
     for chunk in events.chunks(1000) {
         let mut q = sqlx::QueryBuilder::<Db>::new(
