@@ -43,6 +43,11 @@ struct Args {
     /// Skip the transition load (only the inbox measurement).
     #[arg(long)]
     no_transitions: bool,
+    /// Instead of transitions, time `GET /api/v1/me` (a signed-in request that touches no
+    /// table): the floor of HTTP, routing and sign-in checks on this machine, to read the
+    /// transition figures against.
+    #[arg(long)]
+    floor: bool,
 }
 
 const PASSWORD: &str = "loadgen password 1";
@@ -125,10 +130,31 @@ fn new_order() -> Value {
 }
 
 /// One client: orders through the whole lifecycle until `stop`; latencies in microseconds.
-async fn client(s: Arc<Setup>, stop: Arc<AtomicBool>, measure: Arc<AtomicBool>) -> (Vec<u32>, u64) {
+async fn client(
+    s: Arc<Setup>,
+    stop: Arc<AtomicBool>,
+    measure: Arc<AtomicBool>,
+    floor: bool,
+) -> (Vec<u32>, u64) {
     let http = reqwest::Client::new();
     let mut lat = Vec::with_capacity(100_000);
     let mut errors = 0u64;
+    if floor {
+        let url = format!("{}/api/v1/me", s.base);
+        while !stop.load(Ordering::Relaxed) {
+            let t = Instant::now();
+            let r = http.get(&url).bearer_auth(&s.agent).send().await;
+            let ok = match r {
+                Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                _ => false,
+            };
+            if measure.load(Ordering::Relaxed) {
+                lat.push(t.elapsed().as_micros() as u32);
+            }
+            errors += u64::from(!ok);
+        }
+        return (lat, errors);
+    }
     let dept = json!({ "lead_department_id": s.dept_id });
     let reached = json!({ "outcome": { "status": "reached", "resolved": true, "satisfaction": "satisfied" } });
     let reply = json!({ "content": "已修复。" });
@@ -197,7 +223,7 @@ async fn transitions(s: Arc<Setup>, args: &Args) {
     let stop = Arc::new(AtomicBool::new(false));
     let measure = Arc::new(AtomicBool::new(false));
     let tasks: Vec<_> = (0..args.clients)
-        .map(|_| tokio::spawn(client(s.clone(), stop.clone(), measure.clone())))
+        .map(|_| tokio::spawn(client(s.clone(), stop.clone(), measure.clone(), args.floor)))
         .collect();
     tokio::time::sleep(Duration::from_secs(2)).await;
     measure.store(true, Ordering::Relaxed);
@@ -218,9 +244,14 @@ async fn transitions(s: Arc<Setup>, args: &Args) {
     }
     all.sort_unstable();
     println!(
-        "transitions: backend={} clients={} seconds={:.1} requests={} errors={} \
+        "{}: backend={} clients={} seconds={:.1} requests={} errors={} \
          throughput={:.0}/s p50={:.2}ms p90={:.2}ms p99={:.2}ms max={:.2}ms \
          cpu={:.0}us/request",
+        if args.floor {
+            "floor (GET /api/v1/me)"
+        } else {
+            "transitions"
+        },
         args.backend,
         args.clients,
         elapsed,

@@ -9,6 +9,7 @@ pub mod extract;
 mod observe;
 pub mod order_timers;
 mod pages;
+pub mod reference;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -66,6 +67,8 @@ pub struct AppState {
     pub calendars: api::calendar::CalendarCache,
     /// Recently checked sessions (see `auth::SessionCache`).
     pub sessions: Arc<auth::SessionCache>,
+    /// Departments, towns and matter categories as the order endpoints check them.
+    pub reference: reference::ReferenceCache,
 }
 
 impl AppState {
@@ -76,6 +79,7 @@ impl AppState {
             acd: Arc::new(acd::LiveAcd::new(settings.acd.clone())),
             calendars: api::calendar::CalendarCache::default(),
             sessions: Arc::default(),
+            reference: reference::ReferenceCache::default(),
             store,
             clock,
             settings: Arc::new(settings),

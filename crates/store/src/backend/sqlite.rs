@@ -78,13 +78,17 @@ pub(crate) async fn open(
         .foreign_keys(true)
         .pragma("temp_store", "memory")
         .pragma("cache_size", "-16000");
+    // A connection to a file in this process cannot go stale: no ping before each use (by
+    // default sqlx pings on every acquire, a round trip to the connection's thread).
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
+        .test_before_acquire(false)
         .connect_with(options.clone())
         .await?;
     super::migrations_for(Backend::Sqlite).run(&writer).await?;
     let reader = SqlitePoolOptions::new()
         .max_connections(4)
+        .test_before_acquire(false)
         .connect_with(options.read_only(true))
         .await?;
     Ok(sql::SqlStore {

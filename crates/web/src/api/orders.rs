@@ -272,7 +272,12 @@ pub(crate) async fn order_actor(state: &AppState, user: &User) -> OrderResult<Or
         return Ok(OrderActor::user(user.role));
     }
     let dept = match user.department_id {
-        Some(id) => state.store.department(user.platform_id, id).await?,
+        Some(id) => {
+            state
+                .reference
+                .department(state.store.as_ref(), user.platform_id, id)
+                .await?
+        }
         None => None,
     };
     let code = dept.and_then(|d| DepartmentCode::parse(&d.code).ok());
@@ -409,7 +414,11 @@ pub async fn create_order(
         Some(c) => {
             let code = MatterCategoryCode::parse(c)
                 .map_err(|e| ApiError::invalid("category_code", e.to_string()))?;
-            match state.store.matter_category(pid, code.as_str()).await? {
+            match state
+                .reference
+                .category(state.store.as_ref(), pid, code.as_str())
+                .await?
+            {
                 Some(cat) if cat.active => Some(cat.code),
                 _ => {
                     return Err(ApiError::invalid(
@@ -424,11 +433,9 @@ pub async fn create_order(
     let town = optional_text("town", req.town.as_deref(), 32)?;
     if let Some(t) = &town
         && !state
-            .store
-            .list_towns(pid)
+            .reference
+            .has_town(state.store.as_ref(), pid, t)
             .await?
-            .iter()
-            .any(|x| &x.code == t)
     {
         return Err(ApiError::invalid("town", format!("{t} is not a town of this county")).into());
     }
@@ -673,7 +680,12 @@ pub async fn department_inbox(
     ApiQuery(q): ApiQuery<InboxQuery>,
 ) -> OrderResult<Json<OrderPage>> {
     let pid = auth.platform_id();
-    if state.store.department(pid, id).await?.is_none() {
+    if state
+        .reference
+        .department(state.store.as_ref(), pid, id)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::not_found("department").into());
     }
     if auth.user.role == Role::DepartmentHandler && auth.user.department_id != Some(id) {
@@ -847,7 +859,11 @@ async fn department_codes(
         }
     };
     let code_of = |id: i64, field: &'static str| async move {
-        match state.store.department(pid, id).await? {
+        match state
+            .reference
+            .department(state.store.as_ref(), pid, id)
+            .await?
+        {
             Some(d) if d.active => Ok::<String, OrderError>(d.code),
             _ => Err(ApiError::invalid(
                 field,
