@@ -23,9 +23,12 @@ pub struct Reference {
     pub categories: Vec<MatterCategory>,
 }
 
+/// Reference data and when it was read.
+type Cached = (Instant, Arc<Reference>);
+
 /// Each sub-platform's reference data, cached by the server (one per `AppState`).
 #[derive(Clone, Default)]
-pub struct ReferenceCache(Arc<RwLock<HashMap<i64, (Instant, Arc<Reference>)>>>);
+pub struct ReferenceCache(Arc<RwLock<HashMap<i64, Cached>>>);
 
 impl ReferenceCache {
     /// The sub-platform's reference data: cached if younger than `CACHE_TTL` and `fresh` is
