@@ -168,6 +168,11 @@ var Rexian = (function () {
   }
 
   // ---- registration ----
+  function freshKey() {
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (x) { return (x < 16 ? "0" : "") + x.toString(16); }).join("");
+  }
   function register() {
     var form = document.getElementById("register-form");
     var button = document.getElementById("register-submit");
@@ -195,6 +200,9 @@ var Rexian = (function () {
       });
       api("POST", "/api/v1/orders", body, { "Idempotency-Key": f.key.value }).then(function (r) {
         if ((r.status === 201 || r.status === 200) && r.body) {
+          // A form brought back with the Back button is a new order: give it a new key, or
+          // the API would answer it with this one.
+          f.key.value = freshKey();
           location.href = "/orders/" + r.body.id;
           return;
         }

@@ -132,6 +132,25 @@ async fn order_pages_answer_by_role_and_send_strangers_to_sign_in() {
             b[at..at + 32].to_owned()
         };
         assert_ne!(key(&first), key(&second));
+        // Sent twice (a double click), the form's key registers one order.
+        let mut ids = Vec::new();
+        for expected in [StatusCode::CREATED, StatusCode::OK] {
+            let resp = c
+                .http
+                .post(c.url("/api/v1/orders"))
+                .header("Cookie", format!("rexian_session={agent}"))
+                .header("Idempotency-Key", key(&first))
+                .json(&json!({
+                    "kind": "help", "title": "求助", "content": "老人走失。",
+                    "caller_name": "李女士", "caller_phone": "13912345678",
+                }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), expected);
+            ids.push(resp.json::<serde_json::Value>().await.unwrap()["id"].as_i64());
+        }
+        assert_eq!(ids[0], ids[1]);
 
         // The detail: roles that see the order; a department it was not sent to gets 404,
         // as from the API.
