@@ -1,4 +1,7 @@
-//! Server-rendered pages: sign-in and a home page per role. Chinese first, English beside.
+//! Server-rendered pages: sign-in, a home page per role, the wall board and the work-order
+//! pages (`orders.rs`). Chinese first, English beside.
+
+mod orders;
 
 use askama::Template;
 use axum::Router;
@@ -29,7 +32,7 @@ struct HomePage {
     role_en: &'static str,
     intro_zh: &'static str,
     intro_en: &'static str,
-    available: Vec<(&'static str, &'static str)>,
+    available: Vec<(&'static str, &'static str, Option<&'static str>)>,
     coming: Vec<(&'static str, &'static str)>,
 }
 
@@ -45,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/wallboard", get(wall_board))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
+        .merge(orders::router())
 }
 
 fn render(t: impl Template) -> Response {
@@ -116,21 +120,24 @@ async fn home(State(state): State<AppState>, parts: Parts) -> Response {
         Ok(Some(p)) => p.name,
         _ => String::new(),
     };
-    let (intro_zh, intro_en, coming) = role_home(user.role);
-    let mut available = vec![("个人信息与退出", "Your account and sign-out")];
+    let (intro_zh, intro_en, pages, coming) = role_home(user.role);
+    let mut available = pages;
+    available.push(("个人信息与退出", "Your account and sign-out", None));
     if user.role.can(rexian_domain::Permission::ManageUsers) {
         available.push((
             "用户管理（API：/api/v1/users）",
             "Users (API: /api/v1/users)",
+            None,
         ));
     }
     if user.role.can(rexian_domain::Permission::ViewCalls) {
-        available.push(("实时监控墙（/wallboard）", "Live wall board (/wallboard)"));
+        available.push(("实时监控墙", "Live wall board", Some("/wallboard")));
     }
     if user.role.can(rexian_domain::Permission::ViewEvents) {
         available.push((
             "操作日志（API：/api/v1/events）",
             "Audit trail (API: /api/v1/events)",
+            None,
         ));
     }
     render(HomePage {
@@ -168,29 +175,43 @@ async fn wall_board(State(state): State<AppState>, parts: Parts) -> Response {
 }
 
 type Menu = Vec<(&'static str, &'static str)>;
+/// Pages a role may open from its home page: Chinese, English, link.
+type Links = Vec<(&'static str, &'static str, Option<&'static str>)>;
 
-fn role_home(role: Role) -> (&'static str, &'static str, Menu) {
+/// Every role may list work orders (a department handler sees only its department's).
+const ORDER_LIST: (&str, &str, Option<&str>) = ("工单列表", "Work orders", Some("/orders"));
+
+fn role_home(role: Role) -> (&'static str, &'static str, Links, Menu) {
     match role {
         Role::Agent => (
             "接听来电、查找知识、登记与派发工单、回访市民。",
             "Take calls, find answers, register and dispatch orders, call citizens back.",
             vec![
-                ("来电与坐席状态", "Calls and seat state"),
-                ("工单登记", "Register orders"),
-                ("回访清单", "Callback list"),
+                ("工单登记", "Register orders", Some("/orders#register")),
+                ORDER_LIST,
+                ("回访清单", "Callback list", Some("/callbacks")),
             ],
+            vec![("来电与坐席状态", "Calls and seat state")],
         ),
         Role::ShiftLeader => (
             "实时查看队列与坐席，审核、改派、处理突发事件。",
             "Watch the queue and agents live, review, redispatch, handle emergencies.",
             vec![
-                ("工单审核", "Order review"),
-                ("质检评分", "Quality reviews"),
+                (
+                    "工单审核（待派单）",
+                    "Order review (to dispatch)",
+                    Some("/orders?state=pending_dispatch"),
+                ),
+                ("工单登记", "Register orders", Some("/orders#register")),
+                ORDER_LIST,
+                ("回访清单", "Callback list", Some("/callbacks")),
             ],
+            vec![("质检评分", "Quality reviews")],
         ),
         Role::Manager => (
             "人员与排班、培训、设备与故障、月度考核与报表。",
             "Staff and rosters, trainings, equipment and faults, monthly assessment and reports.",
+            vec![ORDER_LIST],
             vec![
                 ("人员与排班", "Staff and rosters"),
                 ("设备与故障", "Equipment and faults"),
@@ -200,11 +221,16 @@ fn role_home(role: Role) -> (&'static str, &'static str, Menu) {
         Role::DepartmentHandler => (
             "签收、办理并答复派发到本单位的工单。",
             "Sign for, handle and reply to the orders dispatched to your department.",
-            vec![("本单位待办工单", "Your department's inbox")],
+            vec![
+                ("本单位待办工单", "Your department's inbox", Some("/inbox")),
+                ORDER_LIST,
+            ],
+            vec![],
         ),
         Role::CountyOffice => (
             "监督服务运行，查看考核得分，认定投诉与表扬，结算。",
             "Oversee the service, see the assessment, judge complaints and praise, settle payment.",
+            vec![ORDER_LIST],
             vec![
                 ("考核得分", "Assessment score"),
                 ("投诉与表扬认定", "Complaint and praise verdicts"),
@@ -213,6 +239,7 @@ fn role_home(role: Role) -> (&'static str, &'static str, Menu) {
         Role::PlatformAdmin => (
             "管理用户、单位和规则配置。",
             "Manage users, departments and rule configuration.",
+            vec![ORDER_LIST],
             vec![("规则配置", "Rule configuration")],
         ),
     }

@@ -186,6 +186,52 @@ impl Driver {
         }
     }
 
+    /// Waits up to 5 s for `css` to show text containing `want`; returns the text.
+    async fn wait_text(&self, css: &str, want: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let text = self.text(css).await;
+            if text.contains(want) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} shows {text:?}, not {want:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The current `value` of a form field.
+    async fn value(&self, css: &str) -> String {
+        let el = self.element(css).await;
+        self.get(&self.s(&format!("/element/{el}/property/value")))
+            .await["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    async fn clear(&self, css: &str) {
+        let el = self.element(css).await;
+        self.post(&self.s(&format!("/element/{el}/clear")), json!({}))
+            .await;
+    }
+
+    /// Signs in through the sign-in page and waits for the home page.
+    async fn sign_in(&self, base: &str, username: &str) {
+        self.goto(&format!("{base}/login")).await;
+        self.type_into("#username", username).await;
+        self.type_into("#password", PASSWORD).await;
+        self.click("button[type=submit]").await;
+        assert_eq!(self.path_after_navigation("/").await, "/", "{username}");
+    }
+
+    async fn sign_out(&self) {
+        self.click("header form button").await;
+        assert_eq!(self.path_after_navigation("/login").await, "/login");
+    }
+
     async fn current_path(&self) -> String {
         let url = self.get(&self.s("/url")).await["value"]
             .as_str()
@@ -208,9 +254,11 @@ fn tempfile_dir() -> String {
     dir.display().to_string()
 }
 
-#[tokio::test]
-async fn an_agent_signs_in_in_a_browser_and_sees_the_agent_home() {
-    let Some(driver) = Driver::start().await else {
+/// The browser, or None (and the test passes) when chromedriver is missing and
+/// REXIAN_TEST_REQUIRE_BROWSER is unset.
+async fn browser() -> Option<Driver> {
+    let driver = Driver::start().await;
+    if driver.is_none() {
         assert!(
             std::env::var_os("REXIAN_TEST_REQUIRE_BROWSER").is_none(),
             "REXIAN_TEST_REQUIRE_BROWSER is set but chromedriver is not installed"
@@ -218,6 +266,13 @@ async fn an_agent_signs_in_in_a_browser_and_sees_the_agent_home() {
         eprintln!(
             "chromedriver not found: browser test skipped (apt-get install chromium chromium-driver)"
         );
+    }
+    driver
+}
+
+#[tokio::test]
+async fn an_agent_signs_in_in_a_browser_and_sees_the_agent_home() {
+    let Some(driver) = browser().await else {
         return;
     };
     let db = testing::sqlite().await;
@@ -319,5 +374,182 @@ async fn an_agent_signs_in_in_a_browser_and_sees_the_agent_home() {
     assert_eq!(driver.path_after_navigation("/login").await, "/login");
     driver.goto(&format!("{base}/")).await;
     assert_eq!(driver.path_after_navigation("/login").await, "/login");
+    driver.quit().await;
+}
+
+/// One order through the pages, on each backend: the agent registers it (a wrong phone first,
+/// answered next to the field) and submits it for dispatch, the shift leader dispatches it,
+/// the department finds it in its inbox and signs for it.
+#[tokio::test]
+async fn an_order_goes_from_the_agent_to_the_department_through_the_pages() {
+    let Some(driver) = browser().await else {
+        return;
+    };
+    for db in testing::all_backends().await {
+        let now = chrono::Utc::now();
+        let cli = Actor::Cli {
+            os_user: "test".into(),
+        };
+        let platform = db
+            .store
+            .seed_platform(&PlatformSeed::baisha(), &cli, now)
+            .await
+            .unwrap();
+        let dept = db.store.list_departments(platform.id).await.unwrap()[2].clone();
+        let hash = hash_password_blocking(PASSWORD).unwrap();
+        for (username, role, department_id) in [
+            ("agent1", Role::Agent, None),
+            ("leader1", Role::ShiftLeader, None),
+            ("dept1", Role::DepartmentHandler, Some(dept.id)),
+        ] {
+            let new = NewUser {
+                username: username.into(),
+                display_name: format!("{username} 名"),
+                role,
+                department_id,
+                password_hash: hash.clone(),
+            };
+            db.store
+                .create_user(platform.id, &new, &cli, now)
+                .await
+                .unwrap();
+        }
+        let addr = spawn_for_test(AppState::new(
+            db.store.clone(),
+            Arc::new(SystemClock),
+            WebSettings::default(),
+        ))
+        .await;
+        let base = format!("http://{addr}");
+
+        // The agent registers the order; a wrong phone number is answered next to the field,
+        // and what was typed stays.
+        driver.sign_in(&base, "agent1").await;
+        driver.goto(&format!("{base}/orders")).await;
+        driver.click("#kind option[value=complaint]").await;
+        driver.click("#category_code option[value='03.01']").await;
+        driver.click("#town option[value=yacha]").await;
+        driver.type_into("#title", "牙叉镇某小区停水三天").await;
+        driver
+            .type_into("#content", "小区从周五起停水，至今未恢复。")
+            .await;
+        driver.type_into("#caller_name", "王先生").await;
+        // Seven digits: neither a mobile, a landline nor a service number.
+        driver.type_into("#caller_phone", "1381234").await;
+        driver.type_into("#address", "牙叉镇白沙大道 12 号").await;
+        driver.click("#register-submit").await;
+        driver.wait_text("#err-caller_phone", "电话号码").await;
+        assert_eq!(driver.current_path().await, "/orders");
+        assert_eq!(driver.value("#title").await, "牙叉镇某小区停水三天");
+        assert_eq!(driver.value("#kind").await, "complaint");
+        assert!(driver.text("#err-title").await.is_empty());
+        driver.clear("#caller_phone").await;
+        driver.type_into("#caller_phone", "13812345678").await;
+        driver.click("#register-submit").await;
+
+        // The detail page of the new order: registered, with what was typed.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let path = loop {
+            let p = driver.current_path().await;
+            if p.starts_with("/orders/") || Instant::now() > deadline {
+                break p;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let id: i64 = path
+            .strip_prefix("/orders/")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("not on an order's page: {path}"));
+        let state = driver.wait_text("#state", "已受理").await;
+        assert!(state.contains("Registered"), "{state}");
+        assert_eq!(driver.text("#caller-phone").await, "13812345678");
+        assert!(driver.text("#fields").await.contains("牙叉镇"));
+        // The wrong phone created nothing: one order.
+        let list = reqwest::Client::new()
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"username": "agent1", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap();
+        let token = list["token"].as_str().unwrap().to_owned();
+        let orders: Value = reqwest::Client::new()
+            .get(format!("{base}/api/v1/orders"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(orders["orders"].as_array().unwrap().len(), 1, "{orders}");
+
+        // Submitted meanwhile (say, from another tab): the button still shown is answered
+        // with the API's 409, in Chinese, and the page shows the order as it now is.
+        let submitted = reqwest::Client::new()
+            .post(format!("{base}/api/v1/orders/{id}/submit"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(submitted.status(), reqwest::StatusCode::OK);
+        driver
+            .click("button[data-action=submit_for_dispatch]")
+            .await;
+        driver.wait_text("#action-error", "当前状态不允许").await;
+        driver.wait_text("#state", "待派单").await;
+        driver
+            .element(r#"#history tr[data-event="order.submitted"]"#)
+            .await;
+
+        // The list shows the order with the caller's phone masked.
+        driver.goto(&format!("{base}/orders")).await;
+        let row = format!(r#"#orders tr[data-id="{id}"]"#);
+        assert!(driver.text(&row).await.contains("待派单"));
+        assert_eq!(driver.text(&format!("{row} .phone")).await, "138****5678");
+        assert!(!driver.text("#orders").await.contains("13812345678"));
+        driver.sign_out().await;
+
+        // The shift leader dispatches it to the department.
+        driver.sign_in(&base, "leader1").await;
+        driver
+            .goto(&format!("{base}/orders?state=pending_dispatch"))
+            .await;
+        driver.click(&format!("{row} a")).await;
+        driver.wait_text("#state", "待派单").await;
+        assert!(driver.text("#actions").await.contains("派单"));
+        driver.click("button[data-action=dispatch]").await;
+        driver
+            .click(&format!(
+                "#af-lead_department_id option[value='{}']",
+                dept.id
+            ))
+            .await;
+        driver.click("#action-submit").await;
+        let state = driver.wait_text("#state", "已派单").await;
+        assert!(state.contains("Dispatched"), "{state}");
+        assert_eq!(driver.text("#lead-department").await, dept.name);
+        driver.wait_text("#action-done", "派单").await;
+        driver
+            .element(r#"#history tr[data-event="order.dispatched"]"#)
+            .await;
+        driver.sign_out().await;
+
+        // The department finds it in its inbox and signs for it.
+        driver.sign_in(&base, "dept1").await;
+        driver.goto(&format!("{base}/inbox")).await;
+        assert!(driver.text("h1").await.contains(&dept.name));
+        assert!(driver.text(&row).await.contains("已派单"));
+        assert_eq!(driver.text(&format!("{row} .phone")).await, "138****5678");
+        driver.click(&format!("{row} a")).await;
+        driver.wait_text("#state", "已派单").await;
+        driver.click("button[data-action=sign]").await;
+        let state = driver.wait_text("#state", "已签收").await;
+        assert!(state.contains("Signed for"), "{state}");
+        driver.element("button[data-action=reply]").await;
+        driver.sign_out().await;
+    }
     driver.quit().await;
 }
