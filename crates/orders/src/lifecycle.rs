@@ -521,7 +521,11 @@ pub struct Transition {
 #[serde(tag = "error", rename_all = "snake_case")]
 pub enum TransitionError {
     /// HTTP 409: the order's state does not allow the action.
-    #[error("{action} is not possible while the order is {current_state}")]
+    #[error(
+        "工单当前为「{}」，不能{} ({action} is not possible while the order is {current_state})",
+        .current_state.label_zh(),
+        .action.label_zh()
+    )]
     IllegalTransition {
         current_state: OrderState,
         action: ActionKind,
@@ -529,7 +533,7 @@ pub enum TransitionError {
         allowed_actions: Vec<ActionKind>,
     },
     /// HTTP 403.
-    #[error("{action} is not allowed: {detail}")]
+    #[error("无权{}：{detail} ({action} is not allowed)", .action.label_zh())]
     Forbidden {
         action: ActionKind,
         needed_roles: Vec<Role>,

@@ -301,6 +301,13 @@ async fn refusals_name_the_state_the_role_and_the_field() {
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert_eq!(body["error"]["code"], "illegal_transition");
         assert_eq!(body["error"]["current_state"], "registered");
+        // Chinese first, English beside: the clerk reads the state and the action in Chinese.
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("工单当前为「已受理」，不能办结归档")
+                && message.contains("is not possible while the order is registered"),
+            "{message}"
+        );
         assert_eq!(
             body["error"]["allowed_actions"],
             json!([
@@ -316,6 +323,8 @@ async fn refusals_name_the_state_the_role_and_the_field() {
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
         assert_eq!(body["error"]["needed_roles"], json!(["shift_leader"]));
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with("无权派单："), "{message}");
 
         // 422 naming the field: unknown department, over-long reply, bad phone, title, category.
         app.act(&agent, id, "submit", json!({})).await;
