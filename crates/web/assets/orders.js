@@ -425,12 +425,7 @@ var Rexian = (function () {
 
     function history() {
       var note = document.getElementById("history-note");
-      if (!data.user.sees_history) {
-        note.textContent = "承办单位看不到平台的处理记录。 The platform's history is not shown to departments.";
-        note.hidden = false;
-        return;
-      }
-      return api("GET", "/api/v1/events?aggregate=order:" + id + "&limit=1000").then(function (r) {
+      return api("GET", "/api/v1/orders/" + id + "/history").then(function (r) {
         var tbody = document.querySelector("#history tbody");
         if (r.status !== 200) { note.textContent = errorText(r); note.hidden = false; return; }
         tbody.replaceChildren.apply(tbody, r.body.map(function (e) {

@@ -549,6 +549,13 @@ async fn an_order_goes_from_the_agent_to_the_department_through_the_pages() {
         let state = driver.wait_text("#state", "已签收").await;
         assert!(state.contains("Signed for"), "{state}");
         driver.element("button[data-action=reply]").await;
+        // The department sees its order's history (not the rest of the audit trail).
+        driver
+            .element(r#"#history tr[data-event="order.signed"]"#)
+            .await;
+        driver
+            .element(r#"#history tr[data-event="order.dispatched"]"#)
+            .await;
         driver.sign_out().await;
     }
     driver.quit().await;

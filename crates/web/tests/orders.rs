@@ -447,9 +447,28 @@ async fn other_departments_and_other_sub_platforms_see_nothing() {
         let (_, o) = app.get(&county, &format!("/api/v1/orders/{plain}")).await;
         assert_eq!(o["caller_phone"], "138****5678");
 
+        // The lead department reads its order's history, though not the audit trail.
+        let history = format!("/api/v1/orders/{id}/history");
+        let (status, events) = app.get(&dept1, &history).await;
+        assert_eq!(status, StatusCode::OK, "{events}");
+        let types: Vec<&str> = events
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["event_type"].as_str())
+            .collect();
+        assert_eq!(
+            types,
+            ["order.registered", "order.submitted", "order.dispatched"]
+        );
+        assert!(!events.to_string().contains("13812345678"), "{events}");
+        let audit = format!("/api/v1/events?aggregate=order:{id}");
+        assert_eq!(app.get(&dept1, &audit).await.0, StatusCode::FORBIDDEN);
+
         // Another department: neither see nor act, nor open the other inbox.
         let path = format!("/api/v1/orders/{id}");
         assert_eq!(app.get(&dept2, &path).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.get(&dept2, &history).await.0, StatusCode::NOT_FOUND);
         let (status, _) = app
             .post(&dept2, &format!("/api/v1/orders/{id}/sign"), json!({}))
             .await;

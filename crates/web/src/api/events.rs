@@ -52,18 +52,19 @@ pub async fn list_events(
         .store
         .events(auth.platform_id(), &aggregate, q.after, limit)
         .await?;
-    Ok(Json(
-        events
-            .into_iter()
-            .map(|e| EventView {
-                id: e.id,
-                aggregate: format!("{}:{}", e.aggregate_type, e.aggregate_id),
-                event_type: e.event_type,
-                actor: e.actor,
-                occurred_at: e.occurred_at,
-                payload: e.payload,
-                reason: e.reason,
-            })
-            .collect(),
-    ))
+    Ok(Json(events.into_iter().map(EventView::from).collect()))
+}
+
+impl From<rexian_domain::Event> for EventView {
+    fn from(e: rexian_domain::Event) -> EventView {
+        EventView {
+            id: e.id,
+            aggregate: format!("{}:{}", e.aggregate_type, e.aggregate_id),
+            event_type: e.event_type,
+            actor: e.actor,
+            occurred_at: e.occurred_at,
+            payload: e.payload,
+            reason: e.reason,
+        }
+    }
 }

@@ -67,6 +67,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(events::list_events))
         .routes(routes!(orders::list_orders, orders::create_order))
         .routes(routes!(orders::get_order))
+        .routes(routes!(orders::order_history))
         .routes(routes!(order_links::list_related, order_links::relate))
         .routes(routes!(
             order_links::list_attachments,

@@ -519,6 +519,42 @@ pub async fn get_order(
     Ok(Json(order_view(&o, v, state.clock.now())))
 }
 
+/// The history of one work order (its events, oldest first), for everyone who may see the
+/// order: a department handler sees the history of the orders of their department, not the
+/// rest of the audit trail. The payloads hold no caller identity.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/history", tag = "orders",
+    security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = [super::events::EventView]), (status = 404, body = ErrorBody)))]
+pub async fn order_history(
+    State(state): State<AppState>,
+    auth: Authed<perm::ViewPlatform>,
+    ApiPath(id): ApiPath<i64>,
+) -> OrderResult<Json<Vec<super::events::EventView>>> {
+    let actor = order_actor(&state, &auth.user).await?;
+    let o = load_visible(&state, &auth.user, &actor, id).await?;
+    let mut history = Vec::new();
+    let mut after = None;
+    // Every event of the order, a page at a time (an order has tens, not thousands).
+    loop {
+        let page = state
+            .store
+            .events(
+                auth.platform_id(),
+                &AggregateRef::new("order", o.id),
+                after,
+                1000,
+            )
+            .await?;
+        let full = page.len() == 1000;
+        after = page.last().map(|e| e.id);
+        history.extend(page.into_iter().map(super::events::EventView::from));
+        if !full {
+            break;
+        }
+    }
+    Ok(Json(history))
+}
+
 /// One work order by its number (e.g. `BS202611270001`).
 #[utoipa::path(get, path = "/api/v1/orders/by-number/{number}", tag = "orders",
     security(("bearer" = [])), params(("number" = String, Path)),

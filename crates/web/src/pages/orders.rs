@@ -15,7 +15,7 @@ use axum::http::{StatusCode, header, request::Parts};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use rand::RngCore;
-use rexian_domain::{Permission, Role};
+use rexian_domain::Role;
 use rexian_orders::{
     ActionKind, DeadlineKind, EmergencyService, InvalidCategory, OrderState, RequestKind,
     Satisfaction, Source, SupervisionLevel,
@@ -192,7 +192,6 @@ async fn page_data(state: &AppState, user: &User) -> Result<String, Response> {
         "user": {
             "role": user.role.code(),
             "department_id": user.department_id,
-            "sees_history": user.role.can(Permission::ViewEvents),
         },
         "labels": {
             "state": labels(OrderState::ALL, OrderState::code, OrderState::label_zh, OrderState::label_en),
