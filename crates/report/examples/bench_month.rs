@@ -201,7 +201,7 @@ async fn main() {
             };
             let o = s.list_orders(p, &f, oct1(), 200).await.unwrap();
             let t3 = t.elapsed();
-            let cb = s.callback_list(p, 100_000).await.unwrap();
+            let cb = s.callback_list(p, None, 100_000).await.unwrap();
             let staff = s.staff_records(p).await.unwrap();
             let t4 = t.elapsed();
             println!(

@@ -971,7 +971,7 @@ async fn steps(s: &dyn Store, p: i64, period: &Period, now: DateTime<Utc>) {
         cpu_seconds() - c0
     );
     let t = Instant::now();
-    let c = s.callback_list(p, 100_000).await.unwrap();
+    let c = s.callback_list(p, None, 100_000).await.unwrap();
     println!("callback_list: {} in {:?}", c.len(), t.elapsed());
     let t = Instant::now();
     let st = s.staff_records(p).await.unwrap();

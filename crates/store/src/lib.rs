@@ -34,8 +34,8 @@ pub use error::{StoreError, StoreResult};
 pub use model::*;
 pub use operations::{OpsResult, OpsStore, OpsStoreError};
 pub use orders::{
-    Attachment, MatterCategory, NewAttachment, NewOrder, OrderFilter, OrderStore, OrderUpdate,
-    PublicOrderStatus, WorkOrder,
+    Attachment, DeadlineCursor, MatterCategory, NewAttachment, NewOrder, OrderFilter, OrderStore,
+    OrderUpdate, PublicOrderStatus, WorkOrder,
 };
 pub use report::{CallFact, CallGroup, DeadlineEvent, OrderFact, ReportStore};
 pub use url::{Backend, DatabaseLocation, SqliteDurability};

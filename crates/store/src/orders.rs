@@ -91,6 +91,13 @@ pub struct OrderUpdate {
     pub next_timer_at: Option<DateTime<Utc>>,
 }
 
+/// A place in a list ordered by a deadline, then id: the last order of the page before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadlineCursor {
+    pub due_at: DateTime<Utc>,
+    pub id: i64,
+}
+
 /// Filters of the order list; all optional, combined with AND.
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
@@ -224,17 +231,25 @@ pub trait OrderStore: Send + Sync + 'static {
     ) -> StoreResult<WorkOrder>;
 
     /// A department's open orders (dispatched to it and not yet replied), optionally in one
-    /// state, the nearest handling deadline first.
+    /// state, the nearest handling deadline first; after `after` (the last of the previous
+    /// page) if given.
     async fn department_inbox(
         &self,
         platform_id: i64,
         department_id: i64,
         state: Option<OrderState>,
+        after: Option<DeadlineCursor>,
         limit: i64,
     ) -> StoreResult<Vec<WorkOrder>>;
 
-    /// Orders waiting for their callback (待回访), the oldest deadline first.
-    async fn callback_list(&self, platform_id: i64, limit: i64) -> StoreResult<Vec<WorkOrder>>;
+    /// Orders waiting for their callback (待回访), the oldest deadline first; after `after`
+    /// if given.
+    async fn callback_list(
+        &self,
+        platform_id: i64,
+        after: Option<DeadlineCursor>,
+        limit: i64,
+    ) -> StoreResult<Vec<WorkOrder>>;
 
     /// Orders of every sub-platform whose next timer is due at `now`, earliest first.
     async fn orders_due_for_timers(

@@ -9,8 +9,8 @@ use rexian_orders::{
 };
 use rexian_store::testing::{self, TestDb};
 use rexian_store::{
-    NewAttachment, NewDepartment, NewOrder, NewPlatform, OrderFilter, OrderUpdate, PlatformSeed,
-    Store, StoreError,
+    DeadlineCursor, NewAttachment, NewDepartment, NewOrder, NewPlatform, OrderFilter, OrderUpdate,
+    PlatformSeed, Store, StoreError,
 };
 use serde_json::json;
 
@@ -242,10 +242,10 @@ async fn an_update_writes_snapshot_columns_and_events_or_nothing() {
         assert!(matches!(err, StoreError::NotFound(_)), "{err}");
 
         // The inbox, the timers query and the filters see the new columns.
-        let inbox = s.department_inbox(p, dept, None, 10).await.unwrap();
+        let inbox = s.department_inbox(p, dept, None, None, 10).await.unwrap();
         assert_eq!(inbox.iter().map(|o| o.id).collect::<Vec<_>>(), [o.id]);
         assert!(
-            s.department_inbox(p, dept, Some(OrderState::Signed), 10)
+            s.department_inbox(p, dept, Some(OrderState::Signed), None, 10)
                 .await
                 .unwrap()
                 .is_empty()
@@ -482,6 +482,75 @@ async fn concurrent_transitions_succeed_or_fail_each_on_its_own() {
             assert_eq!(stored.version, 1, "{i}: nothing half-applied");
             assert_eq!(events, ["order.registered"], "{i}");
         }
+    })
+    .await;
+}
+
+/// A department's inbox read a page at a time by (deadline, id): every order once, in
+/// deadline order, with orders sharing a deadline split across pages.
+#[tokio::test]
+async fn the_inbox_pages_by_deadline_without_gaps_or_repeats() {
+    for_each_backend(|db| async move {
+        let s = db.store.as_ref();
+        let p = s
+            .seed_platform(&seed("a", "BS"), &cli(), t0())
+            .await
+            .unwrap()
+            .id;
+        let dept = s.list_departments(p).await.unwrap()[0].id;
+        let (cal, limits) = (Calendar::bundled(), TimeLimits::bundled());
+        let leader = OrderActor::user(rexian_domain::Role::ShiftLeader);
+        let agent = OrderActor::user(rexian_domain::Role::Agent);
+        let dispatch = Action::Dispatch {
+            lead_department: DepartmentCode::parse("shuiwu").unwrap(),
+            assisting_departments: vec![],
+        };
+        // Seven orders dispatched at three moments: deadlines shared by two or three orders.
+        for i in 0..7i64 {
+            let (o, _) = s
+                .create_order(p, &new_order(t0(), None), &cli(), t0())
+                .await
+                .unwrap();
+            let at = t0() + Duration::days(i % 3);
+            let submitted = apply(
+                &o.snapshot,
+                &Action::SubmitForDispatch,
+                &agent,
+                at,
+                &cal,
+                &limits,
+            )
+            .unwrap();
+            let dispatched =
+                apply(&submitted.order, &dispatch, &leader, at, &cal, &limits).unwrap();
+            let update = OrderUpdate {
+                snapshot: dispatched.order,
+                lead_department_id: Some(dept),
+                reply_content: None,
+                publish_reply: false,
+                next_timer_at: None,
+            };
+            s.update_order(p, o.id, 1, &update, &[], at).await.unwrap();
+        }
+        let all = s.department_inbox(p, dept, None, None, 100).await.unwrap();
+        assert_eq!(all.len(), 7);
+        let mut paged = Vec::new();
+        let mut after = None;
+        loop {
+            let page = s.department_inbox(p, dept, None, after, 2).await.unwrap();
+            assert!(page.len() <= 2);
+            let Some(last) = page.last() else { break };
+            after = Some(DeadlineCursor {
+                due_at: last.handle_due_at.unwrap(),
+                id: last.id,
+            });
+            paged.extend(page.iter().map(|o| (o.handle_due_at, o.id)));
+        }
+        let expected: Vec<_> = all.iter().map(|o| (o.handle_due_at, o.id)).collect();
+        assert_eq!(paged, expected);
+        let mut sorted = expected.clone();
+        sorted.sort();
+        assert_eq!(expected, sorted, "deadline order, then id");
     })
     .await;
 }

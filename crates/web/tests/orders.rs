@@ -187,6 +187,23 @@ async fn the_full_path_through_reopen_and_close_with_events_and_actors() {
         assert_eq!(inbox["orders"][0]["id"], id);
         assert_eq!(inbox["orders"][0]["caller_phone"], "138****5678");
         assert_eq!(inbox["orders"][0]["allowed_actions"], json!(["sign", "request_return"]));
+        // A page of one: the cursor names its deadline and id; the page after it is empty.
+        let inbox_path = format!("/api/v1/departments/{}/inbox", app.dept_a);
+        let (_, first) = app.get(&dept, &format!("{inbox_path}?limit=1")).await;
+        let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+        let due = o["handle_due_at"].as_str().unwrap();
+        assert_eq!(cursor, format!("{due},{id}"));
+        let (status, next) = app
+            .get(&dept, &format!("{inbox_path}?limit=1&cursor={cursor}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{next}");
+        assert_eq!(next["orders"], json!([]));
+        assert_eq!(next["next_cursor"], Value::Null);
+        let (status, bad) = app
+            .get(&dept, &format!("{inbox_path}?cursor=yesterday"))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(bad["error"]["field"], "cursor");
 
         app.act(&dept, id, "sign", json!({})).await;
         app.act(&dept, id, "start", json!({})).await;

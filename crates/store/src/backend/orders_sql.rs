@@ -17,8 +17,8 @@ use super::Db;
 use super::group_commit::Tx;
 use super::sql::{SqlStore, append_event, append_events, event};
 use crate::orders::{
-    Attachment, MAX_ORDER_PAGE, MatterCategory, NewAttachment, NewOrder, OrderFilter, OrderStore,
-    OrderUpdate, PublicOrderStatus, WorkOrder,
+    Attachment, DeadlineCursor, MAX_ORDER_PAGE, MatterCategory, NewAttachment, NewOrder,
+    OrderFilter, OrderStore, OrderUpdate, PublicOrderStatus, WorkOrder,
 };
 use crate::{StoreError, StoreResult};
 
@@ -518,6 +518,7 @@ impl OrderStore for SqlStore {
         platform_id: i64,
         department_id: i64,
         state: Option<OrderState>,
+        after: Option<DeadlineCursor>,
         limit: i64,
     ) -> StoreResult<Vec<WorkOrder>> {
         let mut qb = QueryBuilder::<Db>::new(format!(
@@ -534,21 +535,40 @@ impl OrderStore for SqlStore {
                 qb.push(format!(" AND state IN ({INBOX_STATES})"));
             }
         }
+        if let Some(c) = after {
+            qb.push(" AND (handle_due_at, id) > (")
+                .push_bind(c.due_at)
+                .push(", ")
+                .push_bind(c.id)
+                .push(")");
+        }
         qb.push(" ORDER BY handle_due_at, id LIMIT ")
             .push_bind(limit.clamp(1, MAX_ORDER_PAGE));
         let rows = qb.build().fetch_all(&self.reader).await?;
         rows.iter().map(order_from).collect()
     }
 
-    async fn callback_list(&self, platform_id: i64, limit: i64) -> StoreResult<Vec<WorkOrder>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {ORDER_COLUMNS} FROM work_orders WHERE platform_id = $1 \
-             AND state = 'pending_callback' ORDER BY callback_due_at, id LIMIT $2"
-        ))
-        .bind(platform_id)
-        .bind(limit.clamp(1, MAX_ORDER_PAGE))
-        .fetch_all(&self.reader)
-        .await?;
+    async fn callback_list(
+        &self,
+        platform_id: i64,
+        after: Option<DeadlineCursor>,
+        limit: i64,
+    ) -> StoreResult<Vec<WorkOrder>> {
+        let mut qb = QueryBuilder::<Db>::new(format!(
+            "SELECT {ORDER_COLUMNS} FROM work_orders WHERE platform_id = "
+        ));
+        qb.push_bind(platform_id)
+            .push(" AND state = 'pending_callback'");
+        if let Some(c) = after {
+            qb.push(" AND (callback_due_at, id) > (")
+                .push_bind(c.due_at)
+                .push(", ")
+                .push_bind(c.id)
+                .push(")");
+        }
+        qb.push(" ORDER BY callback_due_at, id LIMIT ")
+            .push_bind(limit.clamp(1, MAX_ORDER_PAGE));
+        let rows = qb.build().fetch_all(&self.reader).await?;
         rows.iter().map(order_from).collect()
     }
 

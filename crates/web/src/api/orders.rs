@@ -24,7 +24,9 @@ use rexian_orders::{
     OrderState, RequestKind, Source, TimeLimits, TransitionError, allowed_actions_on, register,
     timers,
 };
-use rexian_store::{NewOrder, OrderFilter, OrderUpdate, StoreError, User, WorkOrder};
+use rexian_store::{
+    DeadlineCursor, NewOrder, OrderFilter, OrderUpdate, StoreError, User, WorkOrder,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
@@ -610,6 +612,48 @@ pub struct OrderPage {
     next_cursor: Option<i64>,
 }
 
+/// A page of a list ordered by a deadline (a department's inbox, the callback list).
+#[derive(Serialize, ToSchema)]
+pub struct DeadlinePage {
+    orders: Vec<OrderView>,
+    /// Pass as `cursor` for the next page (the last order's deadline and id, e.g.
+    /// `2026-11-30T10:00:00Z,123`); null on the last page.
+    next_cursor: Option<String>,
+}
+
+fn deadline_page(
+    orders: &[WorkOrder],
+    v: Viewer<'_>,
+    now: DateTime<Utc>,
+    limit: i64,
+    due: impl Fn(&WorkOrder) -> Option<DateTime<Utc>>,
+) -> DeadlinePage {
+    let next_cursor = orders
+        .last()
+        .filter(|_| orders.len() as i64 >= limit)
+        .and_then(|o| {
+            let at = due(o)?.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+            Some(format!("{at},{}", o.id))
+        });
+    DeadlinePage {
+        orders: orders.iter().map(|o| order_view(o, v, now)).collect(),
+        next_cursor,
+    }
+}
+
+fn parse_deadline_cursor(cursor: Option<&str>) -> Result<Option<DeadlineCursor>, ApiError> {
+    let Some(text) = cursor else {
+        return Ok(None);
+    };
+    let bad = || ApiError::invalid("cursor", "pass the next_cursor of the page before");
+    let (at, id) = text.rsplit_once(',').ok_or_else(bad)?;
+    let due_at = DateTime::parse_from_rfc3339(at).map_err(|_| bad())?;
+    Ok(Some(DeadlineCursor {
+        due_at: due_at.with_timezone(&Utc),
+        id: id.parse().map_err(|_| bad())?,
+    }))
+}
+
 fn parse_state(field: &str, s: &str) -> Result<OrderState, ApiError> {
     OrderState::from_code(s).ok_or_else(|| ApiError::invalid(field, format!("unknown state {s}")))
 }
@@ -700,6 +744,8 @@ pub async fn list_orders(
 pub struct InboxQuery {
     /// One state of the inbox; default all the states the department owes something in.
     state: Option<String>,
+    /// The `next_cursor` of the page before.
+    cursor: Option<String>,
     limit: Option<i64>,
 }
 
@@ -714,7 +760,7 @@ pub async fn department_inbox(
     auth: Authed<perm::ViewPlatform>,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<InboxQuery>,
-) -> OrderResult<Json<OrderPage>> {
+) -> OrderResult<Json<DeadlinePage>> {
     let pid = auth.platform_id();
     if state
         .reference
@@ -741,31 +787,40 @@ pub async fn department_inbox(
         .as_deref()
         .map(|s| parse_state("state", s))
         .transpose()?;
+    let after = parse_deadline_cursor(q.cursor.as_deref())?;
     let actor = order_actor(&state, &auth.user).await?;
-    let orders = state.store.department_inbox(pid, id, st, limit).await?;
+    let orders = state
+        .store
+        .department_inbox(pid, id, st, after, limit)
+        .await?;
     let v = Viewer {
         user: &auth.user,
         actor: &actor,
         in_list: true,
     };
-    Ok(Json(page(&orders, v, state.clock.now(), i64::MAX)))
+    let now = state.clock.now();
+    Ok(Json(deadline_page(&orders, v, now, limit, |o| {
+        o.handle_due_at
+    })))
 }
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct LimitQuery {
+pub struct CallbackQuery {
+    /// The `next_cursor` of the page before.
+    cursor: Option<String>,
     limit: Option<i64>,
 }
 
 /// Orders waiting for their callback (待回访), the oldest deadline first.
 #[utoipa::path(get, path = "/api/v1/callbacks", tag = "orders", security(("bearer" = [])),
-    params(LimitQuery),
-    responses((status = 200, body = OrderPage), (status = 403, body = ErrorBody)))]
+    params(CallbackQuery),
+    responses((status = 200, body = DeadlinePage), (status = 403, body = ErrorBody)))]
 pub async fn callback_list(
     State(state): State<AppState>,
     auth: Authed<perm::ViewPlatform>,
-    ApiQuery(q): ApiQuery<LimitQuery>,
-) -> OrderResult<Json<OrderPage>> {
+    ApiQuery(q): ApiQuery<CallbackQuery>,
+) -> OrderResult<Json<DeadlinePage>> {
     if auth.user.role == Role::DepartmentHandler {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -778,14 +833,21 @@ pub async fn callback_list(
     if !(1..=200).contains(&limit) {
         return Err(ApiError::invalid("limit", "1 to 200").into());
     }
+    let after = parse_deadline_cursor(q.cursor.as_deref())?;
     let actor = order_actor(&state, &auth.user).await?;
-    let orders = state.store.callback_list(auth.platform_id(), limit).await?;
+    let orders = state
+        .store
+        .callback_list(auth.platform_id(), after, limit)
+        .await?;
     let v = Viewer {
         user: &auth.user,
         actor: &actor,
         in_list: true,
     };
-    Ok(Json(page(&orders, v, state.clock.now(), i64::MAX)))
+    let now = state.clock.now();
+    Ok(Json(deadline_page(&orders, v, now, limit, |o| {
+        o.callback_due_at
+    })))
 }
 
 #[derive(Deserialize, IntoParams)]
