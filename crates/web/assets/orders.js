@@ -143,12 +143,17 @@ var Rexian = (function () {
       q.set("created_to", new Date(end).toISOString());
     }
     q.set("limit", "50");
+    paged("/api/v1/orders", q);
+  }
+
+  // Loads a list a page at a time: "more" asks for the page after the API's next_cursor.
+  function paged(path, query) {
     var more = document.getElementById("more");
     var cursor = null;
     function load(append) {
-      var query = new URLSearchParams(q);
-      if (append && cursor != null) query.set("cursor", String(cursor));
-      loadInto("/api/v1/orders?" + query.toString(), append).then(function (page) {
+      var q = new URLSearchParams(query);
+      if (append && cursor != null) q.set("cursor", String(cursor));
+      loadInto(path + "?" + q.toString(), append).then(function (page) {
         if (!page) return;
         cursor = page.next_cursor;
         more.hidden = cursor == null;
@@ -160,11 +165,11 @@ var Rexian = (function () {
 
   function inbox(departmentId) {
     if (!departmentId) { show("message", "没有承办单位 No departments", true); return; }
-    loadInto("/api/v1/departments/" + departmentId + "/inbox?limit=200", false);
+    paged("/api/v1/departments/" + departmentId + "/inbox", { limit: "100" });
   }
 
   function callbacks() {
-    loadInto("/api/v1/callbacks?limit=200", false);
+    paged("/api/v1/callbacks", { limit: "100" });
   }
 
   // ---- registration ----
