@@ -75,12 +75,13 @@ struct Args {
     orders: u64,
     runs: usize,
     steps: bool,
+    digest: bool,
 }
 
 fn usage(problem: &str) -> ! {
     eprintln!(
         "{problem}\nusage: bench_province --database-url URL [--generate] [--platforms 19] \
-         [--calls 5000000] [--orders 1000000] [--runs 1]"
+         [--calls 5000000] [--orders 1000000] [--runs 1] [--steps] [--digest]"
     );
     std::process::exit(2)
 }
@@ -94,6 +95,7 @@ fn args() -> Args {
         orders: 1_000_000,
         runs: 1,
         steps: false,
+        digest: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -110,6 +112,7 @@ fn args() -> Args {
             "--database-url" => a.database_url = value("--database-url"),
             "--generate" => a.generate = true,
             "--steps" => a.steps = true,
+            "--digest" => a.digest = true,
             "--platforms" => a.platforms = number("--platforms", value("--platforms")) as usize,
             "--calls" => a.calls = number("--calls", value("--calls")),
             "--orders" => a.orders = number("--orders", value("--orders")),
@@ -876,6 +879,7 @@ async fn score(a: &Args) {
         // Pooled over the province: (numerator, denominator) of indicators 1–4.
         let mut pooled = [(0.0f64, 0.0f64); 4];
         let mut lines = Vec::new();
+        let mut digests = Vec::new();
         for pl in &platforms {
             let t = Instant::now();
             let result = rexian_report::assess_period(s, pl.id, &book, &period, now)
@@ -900,11 +904,14 @@ async fn score(a: &Args) {
                 result.indicators[3].denominator,
                 t.elapsed().as_secs_f64() * 1e3
             ));
+            if a.digest && run == 1 {
+                digests.push(format!("  {:<11} json {}", pl.code, json_digest(&result)));
+            }
         }
         let elapsed = started.elapsed();
         times.push(elapsed);
         if run == 1 {
-            for l in &lines {
+            for l in lines.iter().chain(&digests) {
                 println!("{l}");
             }
             let pct = |(n, d): (f64, f64)| if d > 0.0 { n * 100.0 / d } else { 0.0 };
@@ -933,6 +940,27 @@ async fn score(a: &Args) {
         times.len(),
         max_rss_mib()
     );
+}
+
+/// `--digest`: the FNV-1a hash of an assessment's whole JSON (every record id included)
+/// and its length, to check that a change leaves the output identical.
+fn json_digest(a: &rexian_assessment::Assessment) -> String {
+    struct Fnv(u64, u64);
+    impl std::io::Write for Fnv {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            for b in buf {
+                self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+            }
+            self.1 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325, 0);
+    serde_json::to_writer(&mut h, a).expect("an assessment serializes");
+    format!("{:016x} ({} bytes)", h.0, h.1)
 }
 
 /// `--steps`: the time of each read the assessment makes, for the first sub-platform.
