@@ -63,7 +63,8 @@ pub struct DeadlineEvent {
 #[async_trait]
 pub trait ReportStore: Send + Sync {
     /// The calls that arrived in `[from, to)` grouped by outcome, rating and whether they
-    /// waited less than `quick_seconds`: one short row per group, however many calls.
+    /// waited less than `quick_seconds`, in that order of the keys (no rating first): read
+    /// in one pass without a sort, as one short text of numbers however many calls.
     async fn call_groups(
         &self,
         platform_id: i64,

@@ -191,3 +191,125 @@ async fn call_facts_are_the_calls_of_a_range_oldest_first_with_their_figures() {
         );
     }
 }
+
+/// What `call_groups` should give, computed from `call_facts`: (outcome, rating, quick) →
+/// ids ascending, in key order.
+type Grouped = Vec<((String, Option<String>, bool), Vec<i64>)>;
+
+async fn groups_both_ways(
+    s: &dyn rexian_store::Store,
+    p: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    quick: f64,
+) -> (Grouped, Grouped) {
+    let mut want = std::collections::BTreeMap::<_, Vec<i64>>::new();
+    for f in s.call_facts(p, from, to).await.unwrap() {
+        want.entry((f.outcome, f.satisfaction, f.wait_seconds < quick))
+            .or_default()
+            .push(f.id);
+    }
+    let want = want
+        .into_iter()
+        .map(|(k, mut ids)| {
+            ids.sort_unstable();
+            (k, ids)
+        })
+        .collect();
+    let got = s
+        .call_groups(p, from, to, quick)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| ((g.outcome, g.satisfaction, g.quick), g.ids))
+        .collect();
+    (got, want)
+}
+
+#[tokio::test]
+async fn call_groups_group_every_call_exactly_whatever_its_outcome_and_rating() {
+    for db in testing::all_backends().await {
+        let s = db.store.as_ref();
+        let a = s.seed_platform(&seed("aa"), &cli(), t0()).await.unwrap();
+        let call = |n: usize, outcome: &str, rating: Option<&str>, wait: f64| {
+            let at = t0() + Duration::seconds(n as i64 * 7);
+            rexian_store::NewCall {
+                source: "asterisk_queue_log".into(),
+                dedup_key: format!("k{n}"),
+                caller: "13900001234".into(),
+                called: "12345".into(),
+                queue: "general".into(),
+                agent: None,
+                arrived_at: at,
+                answered_at: None,
+                ended_at: at + Duration::seconds(60),
+                wait_seconds: wait,
+                talk_seconds: 0.0,
+                wrap_up_seconds: 0.0,
+                outcome: outcome.into(),
+                overflow_reason: None,
+                satisfaction: rating.map(str::to_owned),
+                record: serde_json::value::RawValue::from_string("{}".to_owned()).unwrap(),
+            }
+        };
+        // Every outcome and rating the store codes, quick or not, in an order unlike
+        // either the ids' or the groups'.
+        let outcomes = [
+            "overflowed",
+            "completed",
+            "busy",
+            "transferred",
+            "short_abandoned",
+            "failed",
+            "abandoned",
+        ];
+        let ratings = [
+            None,
+            Some("dissatisfied"),
+            Some("satisfied"),
+            Some("basically_satisfied"),
+        ];
+        let mut calls = Vec::new();
+        for (i, o) in outcomes.iter().enumerate() {
+            for (j, r) in ratings.iter().enumerate() {
+                for k in 0..3 {
+                    let n = calls.len();
+                    let wait = [3.0, 10.0, 25.5][(i + j + k) % 3];
+                    calls.push(call(n, o, *r, wait));
+                }
+            }
+        }
+        calls.reverse();
+        s.insert_calls(a.id, &calls, &cli(), t0()).await.unwrap();
+        let to = t0() + Duration::days(1);
+        let (got, want) = groups_both_ways(s, a.id, t0(), to, 10.0).await;
+        assert_eq!(got.len(), outcomes.len() * ratings.len() * 2, "{got:?}");
+        assert_eq!(got, want, "on {:?}", s.backend());
+        // A range that cuts through the calls.
+        let (got, want) = groups_both_ways(
+            s,
+            a.id,
+            t0() + Duration::seconds(30),
+            t0() + Duration::seconds(400),
+            25.5,
+        )
+        .await;
+        assert!(!got.is_empty());
+        assert_eq!(got, want, "on {:?}", s.backend());
+
+        // An outcome and a rating the store does not know are grouped as exactly.
+        let n = calls.len();
+        let odd = [
+            call(n, "voicemail", None, 4.0),
+            call(n + 1, "completed", Some("very_satisfied"), 40.0),
+            call(n + 2, "completed", Some("very_satisfied"), 41.0),
+        ];
+        s.insert_calls(a.id, &odd, &cli(), t0()).await.unwrap();
+        let (got, want) = groups_both_ways(s, a.id, t0(), to, 10.0).await;
+        assert!(
+            got.iter()
+                .any(|(k, ids)| k.0 == "voicemail" && ids.len() == 1)
+        );
+        assert_eq!(got, want, "on {:?}", s.backend());
+    }
+}
