@@ -45,7 +45,7 @@ pub struct OrderFact {
 /// A callback deadline named in the event log: from an `order.called_back` event (its
 /// `timeliness`, when that is the callback deadline) or an `order.callback_overdue` event.
 /// The fields are read out of the payload by the database, so a year of events does not
-/// travel as JSON.
+/// travel as whole payloads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadlineEvent {
     /// The order's id (the event's aggregate id).

@@ -3,8 +3,11 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rexian_domain::{Actor, Role};
+use rexian_domain::{AggregateRef, NewEvent};
+use rexian_orders::{Actor as OrderActor, OrderNumber, RequestKind, Source, register};
 use rexian_store::testing;
-use rexian_store::{NewPlatform, NewUser, PlatformSeed};
+use rexian_store::{DeadlineEvent, NewOrder, NewPlatform, NewUser, OrderUpdate, PlatformSeed};
+use serde_json::json;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap()
@@ -311,5 +314,190 @@ async fn call_groups_group_every_call_exactly_whatever_its_outcome_and_rating() 
                 .any(|(k, ids)| k.0 == "voicemail" && ids.len() == 1)
         );
         assert_eq!(got, want, "on {:?}", s.backend());
+    }
+}
+
+fn new_order(now: DateTime<Utc>) -> NewOrder {
+    let placeholder = OrderNumber::parse("XX202610010001").unwrap();
+    let t = register(
+        placeholder,
+        RequestKind::Help,
+        false,
+        &OrderActor::user(Role::Agent),
+        now,
+    )
+    .unwrap();
+    NewOrder {
+        snapshot: t.order,
+        confidential: false,
+        leader_flagged: false,
+        source: Source::PhoneCall,
+        category_code: None,
+        title: "停水".into(),
+        content: "某村停水".into(),
+        caller_name: "李女士".into(),
+        caller_phone: "13900001234".into(),
+        town: None,
+        address: None,
+        lat: None,
+        lng: None,
+        call_id: None,
+        idempotency_key: None,
+    }
+}
+
+#[tokio::test]
+async fn callback_deadline_events_read_the_deadlines_out_of_the_payloads_as_written() {
+    for db in testing::all_backends().await {
+        let s = db.store.as_ref();
+        let a = s.seed_platform(&seed("aa"), &cli(), t0()).await.unwrap();
+        let b = s.seed_platform(&seed("bb"), &cli(), t0()).await.unwrap();
+        let (o, _) = s
+            .create_order(a.id, &new_order(t0()), &cli(), t0())
+            .await
+            .unwrap();
+        let (ob, _) = s
+            .create_order(b.id, &new_order(t0()), &cli(), t0())
+            .await
+            .unwrap();
+        let cb = |deadline: serde_json::Value, due: serde_json::Value, on_time, number| json!({"number": number, "timeliness": {"deadline": deadline, "due_at": due, "on_time": on_time}});
+        // (minutes after t0, type, payload), written out of time order.
+        let events = [
+            (
+                50,
+                "order.callback_overdue",
+                json!({"number": "XX-1", "due_at": "2026-10-03T00:00:00Z"}),
+            ),
+            (
+                20,
+                "order.called_back",
+                cb(
+                    json!("callback"),
+                    json!("2026-10-02T00:00:00Z"),
+                    json!(true),
+                    json!("XX-1"),
+                ),
+            ),
+            (
+                10,
+                "order.called_back",
+                cb(
+                    json!("callback"),
+                    json!("2026-10-01T08:00:00Z"),
+                    json!(false),
+                    json!("引号\"号"),
+                ),
+            ),
+            (
+                30,
+                "order.called_back",
+                cb(
+                    json!("handle"),
+                    json!("2026-10-02T00:00:00Z"),
+                    json!(true),
+                    json!("XX-1"),
+                ),
+            ),
+            (
+                40,
+                "order.called_back",
+                cb(json!("callback"), json!(17), json!("true"), json!(42)),
+            ),
+            (45, "order.called_back", json!({"number": "XX-1"})),
+            (60, "order.callback_overdue", json!({"due_at": 5})),
+            (
+                55,
+                "order.callback_overdue",
+                json!({"number": null, "due_at": "2026-10-04T00:00:00Z"}),
+            ),
+            (
+                24 * 60,
+                "order.called_back",
+                cb(
+                    json!("callback"),
+                    json!("2026-10-05T00:00:00Z"),
+                    json!(true),
+                    json!("late"),
+                ),
+            ),
+        ];
+        let mut version = o.version;
+        for (minutes, event_type, payload) in events {
+            let e = NewEvent {
+                aggregate: AggregateRef::new("order", o.id),
+                event_type: event_type.into(),
+                actor: cli(),
+                occurred_at: t0() + Duration::minutes(minutes),
+                payload,
+                reason: None,
+            };
+            let update = OrderUpdate {
+                snapshot: o.snapshot.clone(),
+                lead_department_id: None,
+                reply_content: None,
+                publish_reply: false,
+                next_timer_at: None,
+            };
+            version = s
+                .update_order(a.id, o.id, version, &update, &[e], t0())
+                .await
+                .unwrap()
+                .version;
+        }
+        let other = NewEvent {
+            aggregate: AggregateRef::new("order", ob.id),
+            event_type: "order.called_back".into(),
+            actor: cli(),
+            occurred_at: t0() + Duration::minutes(15),
+            payload: cb(
+                json!("callback"),
+                json!("2026-10-02T00:00:00Z"),
+                json!(true),
+                json!("YY"),
+            ),
+            reason: None,
+        };
+        let update = OrderUpdate {
+            snapshot: ob.snapshot.clone(),
+            lead_department_id: None,
+            reply_content: None,
+            publish_reply: false,
+            next_timer_at: None,
+        };
+        s.update_order(b.id, ob.id, ob.version, &update, &[other], t0())
+            .await
+            .unwrap();
+
+        let got = s
+            .callback_deadline_events(a.id, t0(), t0() + Duration::hours(2))
+            .await
+            .unwrap();
+        let id = o.id.to_string();
+        let e = |number: Option<&str>, due: Option<&str>, on_time, overdue| DeadlineEvent {
+            aggregate_id: id.clone(),
+            number: number.map(str::to_owned),
+            due_at: due.map(str::to_owned),
+            on_time,
+            overdue,
+        };
+        assert_eq!(
+            got,
+            [
+                e(Some("引号\"号"), Some("2026-10-01T08:00:00Z"), false, false),
+                e(Some("XX-1"), Some("2026-10-02T00:00:00Z"), true, false),
+                e(None, None, false, false),
+                e(Some("XX-1"), Some("2026-10-03T00:00:00Z"), false, true),
+                e(None, Some("2026-10-04T00:00:00Z"), false, true),
+                e(None, None, false, true),
+            ],
+            "on {:?}",
+            s.backend()
+        );
+        assert!(
+            s.callback_deadline_events(a.id, t0() + Duration::hours(3), t0() + Duration::hours(4))
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }
