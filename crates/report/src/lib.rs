@@ -205,8 +205,29 @@ async fn calls(
             )
         })
         .collect();
-    let mut answer = AnswerRateInput::default();
-    let mut satisfaction = RateInput::default();
+    // Each list at its final size at once: no growth copies of millions of ids.
+    let mut sizes = [0usize; 5];
+    for (_, k) in &rows {
+        let (offered, answered, short, rated, good) = flags[*k as usize];
+        for (size, counts) in sizes.iter_mut().zip([
+            offered,
+            offered && answered,
+            offered && !answered && short,
+            rated,
+            rated && good,
+        ]) {
+            *size += usize::from(counts);
+        }
+    }
+    let mut answer = AnswerRateInput {
+        offered: Vec::with_capacity(sizes[0]),
+        answered: Vec::with_capacity(sizes[1]),
+        short_abandons: Vec::with_capacity(sizes[2]),
+    };
+    let mut satisfaction = RateInput {
+        denominator: Vec::with_capacity(sizes[3]),
+        numerator: Vec::with_capacity(sizes[4]),
+    };
     for (id, k) in rows {
         let (offered, answered, short, rated, good) = flags[k as usize];
         if !offered && !rated {
@@ -342,9 +363,10 @@ async fn callbacks(
         }
     }
     let mut rate = RateInput::default();
-    let mut seen: HashMap<String, u32> = HashMap::new();
-    for ((due_at, _), (number, on_time)) in deadlines {
-        let n = seen.entry(number.clone()).or_default();
+    let mut seen: HashMap<&str, u32> = HashMap::with_capacity(deadlines.len());
+    for ((due_at, _), (number, on_time)) in &deadlines {
+        let (due_at, on_time) = (*due_at, *on_time);
+        let n = seen.entry(number.as_str()).or_default();
         *n += 1;
         let id = if *n == 1 {
             RecordId::from_fmt(format_args!("order:{number}"))
@@ -355,18 +377,20 @@ async fn callbacks(
         if on_time {
             rate.numerator.push(id.clone());
         }
-        g.descriptions.insert(
-            id,
-            format!(
-                "工单 order {number} 回访时限 callback due {} {}",
-                local(due_at),
-                if on_time {
-                    "按时回访 called back on time"
-                } else {
-                    "超时或未回访 late or not called back"
-                }
-            ),
-        );
+        if g.describe {
+            g.descriptions.insert(
+                id,
+                format!(
+                    "工单 order {number} 回访时限 callback due {} {}",
+                    local(due_at),
+                    if on_time {
+                        "按时回访 called back on time"
+                    } else {
+                        "超时或未回访 late or not called back"
+                    }
+                ),
+            );
+        }
     }
     g.input.callback_timeliness = rate;
     Ok(())
