@@ -121,7 +121,7 @@ impl ReportStore for SqlStore {
         let text: Option<String> = sqlx::query_scalar(&format!(
             "SELECT {} FROM work_orders WHERE platform_id = $1 AND kind = $2 \
              AND created_at >= $3 AND created_at < $4",
-            self.json_rows("id, number, state", "id")
+            self.json_rows("id, number, state")
         ))
         .bind(platform_id)
         .bind(kind)
@@ -129,7 +129,8 @@ impl ReportStore for SqlStore {
         .bind(to)
         .fetch_one(&self.reader)
         .await?;
-        let rows: Vec<(i64, String, String)> = parse_json_rows(text.as_deref())?;
+        let mut rows: Vec<(i64, String, String)> = parse_json_rows(text.as_deref())?;
+        rows.sort_unstable_by_key(|r| r.0);
         Ok(rows
             .into_iter()
             .map(|(id, number, state)| OrderFact { id, number, state })
@@ -174,19 +175,21 @@ impl ReportStore for SqlStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<DeadlineEvent>> {
-        // Each event as [aggregate id, [the payload's values at these paths]], all the events
-        // of a type in one JSON text (see `json_rows`), so a year's 200,000 events neither
-        // travel as whole payloads nor one row each. The values keep their JSON types, and
-        // Rust reads them as the code reading the payloads did: text only from a JSON string,
-        // on time only for a JSON `true`.
+        // Each event as [occurred_at, id, aggregate id, [the payload's values at these
+        // paths]], all the events of a type in one JSON text (see `json_rows`), so a year's
+        // 200,000 events neither travel as whole payloads nor one row each. The values keep
+        // their JSON types, and Rust reads them as the code reading the payloads did: text
+        // only from a JSON string, on time only for a JSON `true`. Rust puts the events in
+        // (occurred_at, id) order: the stored text on SQLite, which sorts as the instants do
+        // (see ARCHITECTURE.md), and the same RFC 3339 form in UTC on PostgreSQL.
         let events = |event_type: &str, paths: &[&str]| {
             format!(
                 "(SELECT {} FROM events WHERE platform_id = $1 AND event_type = '{event_type}' \
                  AND occurred_at >= $2 AND occurred_at < $3)",
-                self.json_rows(
-                    &format!("aggregate_id, {}", self.json_values("payload", paths)),
-                    "occurred_at, id"
-                )
+                self.json_rows(&format!(
+                    "occurred_at, id, aggregate_id, {}",
+                    self.json_values("payload", paths)
+                ))
             )
         };
         let (called_back, overdue): (Option<String>, Option<String>) = sqlx::query_as(&format!(
@@ -207,10 +210,15 @@ impl ReportStore for SqlStore {
         .bind(to)
         .fetch_one(&self.reader)
         .await?;
-        type Values = Vec<serde_json::Value>;
+        type Event = (String, i64, String, Vec<serde_json::Value>);
+        let in_order = |text: Option<&str>| -> StoreResult<Vec<Event>> {
+            let mut events: Vec<Event> = parse_json_rows(text)?;
+            events.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+            Ok(events)
+        };
         let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_owned);
         let mut out = Vec::new();
-        for (aggregate_id, values) in parse_json_rows::<(String, Values)>(called_back.as_deref())? {
+        for (_, _, aggregate_id, values) in in_order(called_back.as_deref())? {
             if values.get(3).and_then(|v| v.as_str()) != Some("callback") {
                 continue;
             }
@@ -222,7 +230,7 @@ impl ReportStore for SqlStore {
                 overdue: false,
             });
         }
-        for (aggregate_id, values) in parse_json_rows::<(String, Values)>(overdue.as_deref())? {
+        for (_, _, aggregate_id, values) in in_order(overdue.as_deref())? {
             out.push(DeadlineEvent {
                 aggregate_id,
                 number: text(values.first()),
@@ -317,16 +325,16 @@ fn sort_groups(groups: &mut [CallGroup]) {
 
 impl SqlStore {
     /// The SQL of one JSON text holding a whole result: for each row the array of `items`
-    /// (SQL expressions), in `order` (`[]` or `NULL` for no rows). A large result comes back as one
-    /// value instead of one row per record: on SQLite each row crosses from the
-    /// connection's worker thread to the caller on its own, which cost more than the
-    /// query for a year of a big city.
-    fn json_rows(&self, items: &str, order: &str) -> String {
+    /// (SQL expressions), in no particular order (`[]` or `NULL` for no rows). A large
+    /// result comes back as one value instead of one row per record: on SQLite each row
+    /// crosses from the connection's worker thread to the caller on its own, which cost
+    /// more than the query for a year of a big city. Callers sort the rows: an `ORDER BY`
+    /// inside SQLite's aggregate copies every row into a temporary b-tree even when the
+    /// index gives the order.
+    fn json_rows(&self, items: &str) -> String {
         match self.backend {
-            Backend::Sqlite => format!("json_group_array(json_array({items}) ORDER BY {order})"),
-            Backend::Postgres => {
-                format!("CAST(json_agg(json_build_array({items}) ORDER BY {order}) AS TEXT)")
-            }
+            Backend::Sqlite => format!("json_group_array(json_array({items}))"),
+            Backend::Postgres => format!("CAST(json_agg(json_build_array({items})) AS TEXT)"),
         }
     }
 
