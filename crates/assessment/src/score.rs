@@ -552,8 +552,15 @@ fn into_records(options: &ScoringOptions, input: AssessmentInput) -> Vec<Records
     } = answer_rate;
     let calls = if options.exclude_short_abandons && !short_abandons.is_empty() {
         let short: HashSet<RecordId> = short_abandons.into_iter().collect();
-        let (excluded, kept): (Vec<RecordId>, Vec<RecordId>) =
-            offered.into_iter().partition(|id| short.contains(id));
+        // In place: a year's offered calls are millions of ids.
+        let (mut kept, mut excluded) = (offered, Vec::with_capacity(short.len()));
+        kept.retain(|id| {
+            let out = short.contains(id);
+            if out {
+                excluded.push(id.clone());
+            }
+            !out
+        });
         Records {
             numerator: answered,
             denominator: kept,
