@@ -360,7 +360,12 @@ async fn callback_deadline_events_read_the_deadlines_out_of_the_payloads_as_writ
             .create_order(b.id, &new_order(t0()), &cli(), t0())
             .await
             .unwrap();
-        let cb = |deadline: serde_json::Value, due: serde_json::Value, on_time, number| json!({"number": number, "timeliness": {"deadline": deadline, "due_at": due, "on_time": on_time}});
+        let cb = |deadline: serde_json::Value, due: serde_json::Value, on_time, number| {
+            json!({
+                "number": number,
+                "timeliness": {"deadline": deadline, "due_at": due, "on_time": on_time},
+            })
+        };
         // (minutes after t0, type, payload), written out of time order.
         let events = [
             (
