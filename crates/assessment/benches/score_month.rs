@@ -9,11 +9,13 @@ use std::hint::black_box;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use rexian_assessment::{
     AnswerRateInput, AssessmentInput, AttritionInput, Case, CaseLevel, Period, PraiseItem,
-    PraiseKind, RateInput, RuleBook, assess, project,
+    PraiseKind, RateInput, RecordId, RuleBook, assess, project,
 };
 
-fn ids(prefix: &str, count: usize) -> Vec<String> {
-    (1..=count).map(|i| format!("{prefix}-{i:06}")).collect()
+fn ids(prefix: &str, count: usize) -> Vec<RecordId> {
+    (1..=count)
+        .map(|i| RecordId::from_fmt(format_args!("{prefix}-{i:06}")))
+        .collect()
 }
 
 fn rate(prefix: &str, n: usize, d: usize) -> RateInput {
@@ -27,7 +29,7 @@ fn rate(prefix: &str, n: usize, d: usize) -> RateInput {
 fn baisha_month() -> AssessmentInput {
     let offered = ids("call", 9000);
     let case = |prefix: &str, i: usize, level| Case {
-        id: format!("{prefix}-{i}"),
+        id: RecordId::from_fmt(format_args!("{prefix}-{i}")),
         level,
     };
     AssessmentInput {
@@ -52,7 +54,7 @@ fn baisha_month() -> AssessmentInput {
         faults: vec![case("fault", 1, CaseLevel::Ordinary)],
         praise: (0..6)
             .map(|i| PraiseItem {
-                id: format!("praise-{i}"),
+                id: RecordId::from_fmt(format_args!("praise-{i}")),
                 kind: if i == 0 {
                     PraiseKind::Banner
                 } else {

@@ -6,17 +6,21 @@
 //! - [`period`]: months, quarters, half years, years, contract years, explicit dates.
 //! - [`score`]: [`assess`] turns a period's records into the report (the JSON).
 //! - [`projection`]: [`project`] the month so far, with how far each rate is from points.
+//! - [`RecordId`]: the id of a record behind a figure (`call:123`), compact and serialized
+//!   as its text.
 
 mod fixed;
 pub mod indicator;
 pub mod period;
 pub mod projection;
+mod record_id;
 pub mod rules;
 pub mod score;
 
 pub use indicator::{Indicator, IndicatorKind};
 pub use period::{Period, PeriodError, PeriodKind, SHANGHAI};
 pub use projection::{Headroom, ProjectedIndicator, Projection, project};
+pub use record_id::RecordId;
 pub use rules::{
     BAISHA_DEFAULT_TOML, BonusRule, FieldError, HeadcountBasis, IndicatorRule, NoDataScoring,
     PartialPoints, PaymentBand, PaymentTable, PerCaseRule, RateRule, RuleBook, RuleSelection,

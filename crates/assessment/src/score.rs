@@ -17,6 +17,7 @@ use crate::fixed::{
 };
 use crate::indicator::{Indicator, IndicatorKind};
 use crate::period::Period;
+use crate::record_id::RecordId;
 use crate::rules::{
     BonusRule, HeadcountBasis, IndicatorRule, NoDataScoring, PartialPoints, PerCaseRule, RateRule,
     RuleBook, RuleSet, Scoring, ScoringOptions,
@@ -26,31 +27,31 @@ use crate::rules::{
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RateInput {
     /// Records counted as successes (e.g. consultations closed at the desk).
-    pub numerator: Vec<String>,
+    pub numerator: Vec<RecordId>,
     /// All records measured (e.g. all consultations).
-    pub denominator: Vec<String>,
+    pub denominator: Vec<RecordId>,
 }
 
 /// Indicator 1: calls, with the short abandons the option may leave out.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnswerRateInput {
     /// Calls answered by an agent.
-    pub answered: Vec<String>,
+    pub answered: Vec<RecordId>,
     /// Calls that asked for an agent, short abandons included.
-    pub offered: Vec<String>,
+    pub offered: Vec<RecordId>,
     /// Offered calls abandoned within `options.short_abandon_seconds`.
-    pub short_abandons: Vec<String>,
+    pub short_abandons: Vec<RecordId>,
 }
 
 /// Indicator 6: the half-year window's certified staff.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttritionInput {
     /// Certified staff who left in the window.
-    pub leavers: Vec<String>,
+    pub leavers: Vec<RecordId>,
     /// Certified staff on the first day of the window.
-    pub staff_at_start: Vec<String>,
+    pub staff_at_start: Vec<RecordId>,
     /// Certified staff on the last day of the window.
-    pub staff_at_end: Vec<String>,
+    pub staff_at_end: Vec<RecordId>,
 }
 
 /// How a case counts against a per-case indicator (5, 7, 8).
@@ -106,7 +107,7 @@ impl CaseLevel {
 /// One complaint, emergency or fault examined in the period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Case {
-    pub id: String,
+    pub id: RecordId,
     pub level: CaseLevel,
 }
 
@@ -133,7 +134,7 @@ impl PraiseKind {
 /// One piece of praise for an agent; only verified praise earns the bonus.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PraiseItem {
-    pub id: String,
+    pub id: RecordId,
     pub kind: PraiseKind,
     pub verified: bool,
 }
@@ -165,11 +166,11 @@ pub struct AssessmentInput {
 /// The ids behind one indicator's figures.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Records {
-    pub numerator: Vec<String>,
-    pub denominator: Vec<String>,
+    pub numerator: Vec<RecordId>,
+    pub denominator: Vec<RecordId>,
     /// Records left out by a rule (short abandons), so the office can see them too.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub excluded: Vec<String>,
+    pub excluded: Vec<RecordId>,
 }
 
 /// One indicator's result.
@@ -438,8 +439,8 @@ fn cases(indicator: Indicator, list: &[Case]) -> Result<Measure, AssessError> {
     })
 }
 
-fn short_abandon_set(input: &AnswerRateInput) -> HashSet<&str> {
-    input.short_abandons.iter().map(String::as_str).collect()
+fn short_abandon_set(input: &AnswerRateInput) -> HashSet<&RecordId> {
+    input.short_abandons.iter().collect()
 }
 
 /// Counts every indicator's records. Order: ids 1–9.
@@ -455,7 +456,7 @@ pub(crate) fn measure(
             .answer_rate
             .offered
             .iter()
-            .filter(|id| !short.contains(id.as_str()))
+            .filter(|id| !short.contains(id))
             .count()
     } else {
         input.answer_rate.offered.len()
@@ -550,9 +551,16 @@ fn into_records(options: &ScoringOptions, input: AssessmentInput) -> Vec<Records
         short_abandons,
     } = answer_rate;
     let calls = if options.exclude_short_abandons && !short_abandons.is_empty() {
-        let short: HashSet<String> = short_abandons.into_iter().collect();
-        let (excluded, kept): (Vec<String>, Vec<String>) =
-            offered.into_iter().partition(|id| short.contains(id));
+        let short: HashSet<RecordId> = short_abandons.into_iter().collect();
+        // In place: a year's offered calls are millions of ids.
+        let (mut kept, mut excluded) = (offered, Vec::with_capacity(short.len()));
+        kept.retain(|id| {
+            let out = short.contains(id);
+            if out {
+                excluded.push(id.clone());
+            }
+            !out
+        });
         Records {
             numerator: answered,
             denominator: kept,

@@ -4,8 +4,8 @@ mod common;
 
 use common::*;
 use rexian_assessment::{
-    AssessError, Assessment, AssessmentInput, CaseLevel, Indicator, Period, RuleBook, RuleSet,
-    assess, assess_with,
+    AssessError, Assessment, AssessmentInput, CaseLevel, Indicator, Period, RecordId, RuleBook,
+    RuleSet, assess, assess_with,
 };
 
 fn period() -> Period {
@@ -249,7 +249,12 @@ fn four_ordinary_and_one_media_complaint_lose_6() {
     assert_eq!(five.score, 4.0);
     assert_eq!((five.numerator, five.denominator), (5.0, 6.0));
     assert_eq!(five.records.numerator.len(), 5);
-    assert!(!five.records.numerator.contains(&"complaint-6".to_owned()));
+    assert!(
+        !five
+            .records
+            .numerator
+            .contains(&RecordId::from("complaint-6"))
+    );
     assert_eq!(
         five.note,
         "计扣5起（一般4起，严重1起：媒体曝光1起），扣6分，得4分；另有1起经核查不计扣 \
@@ -355,7 +360,7 @@ fn short_abandons_leave_the_denominator_when_set() {
     );
     assert_eq!(one.records.denominator.len(), 980);
     assert_eq!(one.records.excluded.len(), 20);
-    assert!(one.records.excluded.contains(&"call-1000".to_owned()));
+    assert!(one.records.excluded.contains(&RecordId::from("call-1000")));
 
     let kept = rules_with(
         "exclude_short_abandons = true",
@@ -519,7 +524,10 @@ fn a_period_spanning_two_rule_versions_uses_the_version_of_its_first_day() {
 #[test]
 fn inconsistent_counts_are_an_error() {
     let mut input = on_target();
-    input.callback_timeliness.numerator.push("extra".to_owned());
+    input
+        .callback_timeliness
+        .numerator
+        .push(RecordId::from("extra"));
     let err = assess_with(&RuleSet::baisha_default(), &period(), input).err();
     assert_eq!(
         err,

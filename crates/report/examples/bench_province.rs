@@ -1,7 +1,8 @@
 //! A province year (issue 6): 19 sub-platforms (the cities and counties of Hainan), their
 //! calls and work orders of 2026 with the events the assessment reads, and some complaints,
 //! faults, emergencies, praise and staff; then the year 2026 scored for each sub-platform end
-//! to end from storage, with the wall time and the peak memory (VmHWM).
+//! to end from storage, `--jobs` sub-platforms at a time (2, one per core of the reference
+//! machine), with the wall time and the peak memory (VmHWM).
 //!
 //! ```text
 //! # fill a database (SQLite file or PostgreSQL database; keep it outside the repository)
@@ -20,6 +21,8 @@
 //! batches of 20,000.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
@@ -75,12 +78,14 @@ struct Args {
     orders: u64,
     runs: usize,
     steps: bool,
+    digest: bool,
+    jobs: usize,
 }
 
 fn usage(problem: &str) -> ! {
     eprintln!(
         "{problem}\nusage: bench_province --database-url URL [--generate] [--platforms 19] \
-         [--calls 5000000] [--orders 1000000] [--runs 1]"
+         [--calls 5000000] [--orders 1000000] [--runs 1] [--jobs 2] [--steps] [--digest]"
     );
     std::process::exit(2)
 }
@@ -94,6 +99,8 @@ fn args() -> Args {
         orders: 1_000_000,
         runs: 1,
         steps: false,
+        digest: false,
+        jobs: 2,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -110,10 +117,12 @@ fn args() -> Args {
             "--database-url" => a.database_url = value("--database-url"),
             "--generate" => a.generate = true,
             "--steps" => a.steps = true,
+            "--digest" => a.digest = true,
             "--platforms" => a.platforms = number("--platforms", value("--platforms")) as usize,
             "--calls" => a.calls = number("--calls", value("--calls")),
             "--orders" => a.orders = number("--orders", value("--orders")),
             "--runs" => a.runs = number("--runs", value("--runs")).max(1) as usize,
+            "--jobs" => a.jobs = number("--jobs", value("--jobs")).max(1) as usize,
             other => usage(&format!("unknown argument {other:?}")),
         }
     }
@@ -873,38 +882,76 @@ async fn score(a: &Args) {
     let mut times = Vec::new();
     for run in 1..=a.runs {
         let started = Instant::now();
+        // The sub-platforms scored `--jobs` at a time (each its own task, so on its own
+        // core), the biggest first; printed in their order.
+        let next = Arc::new(AtomicUsize::new(0));
+        let platforms = Arc::new(platforms.clone());
+        let mut workers = tokio::task::JoinSet::new();
+        for _ in 0..a.jobs {
+            let (store, platforms, next) = (store.clone(), platforms.clone(), next.clone());
+            let (book, period, digest) = (book.clone(), period.clone(), a.digest && run == 1);
+            workers.spawn(async move {
+                let mut done = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(pl) = platforms.get(i) else {
+                        return done;
+                    };
+                    let t = Instant::now();
+                    let result =
+                        rexian_report::assess_period(store.as_ref(), pl.id, &book, &period, now)
+                            .await
+                            .unwrap();
+                    let elapsed = t.elapsed();
+                    let digest = digest.then(|| json_digest(&result));
+                    // Only the figures printed are kept: a big city's assessment holds
+                    // millions of record ids.
+                    let figures: [(f64, f64); 4] = std::array::from_fn(|k| {
+                        let ind = &result.indicators[k];
+                        (ind.numerator, ind.denominator)
+                    });
+                    done.push((i, result.total, figures, elapsed, digest));
+                }
+            });
+        }
+        let mut results = Vec::new();
+        while let Some(done) = workers.join_next().await {
+            results.extend(done.unwrap());
+        }
+        results.sort_by_key(|r| r.0);
         // Pooled over the province: (numerator, denominator) of indicators 1–4.
         let mut pooled = [(0.0f64, 0.0f64); 4];
         let mut lines = Vec::new();
-        for pl in &platforms {
-            let t = Instant::now();
-            let result = rexian_report::assess_period(s, pl.id, &book, &period, now)
-                .await
-                .unwrap();
-            for (k, slot) in pooled.iter_mut().enumerate() {
-                slot.0 += result.indicators[k].numerator;
-                slot.1 += result.indicators[k].denominator;
+        let mut digests = Vec::new();
+        for (i, total, figures, elapsed, digest) in &results {
+            let pl = &platforms[*i];
+            for (slot, (n, d)) in pooled.iter_mut().zip(figures) {
+                slot.0 += n;
+                slot.1 += d;
             }
             lines.push(format!(
                 "  {:<11} total {:>6.2}  answer {}/{}  consult {}/{}  callback {}/{}  \
                  rating {}/{}  ({:.0} ms)",
                 pl.code,
-                result.total,
-                result.indicators[0].numerator,
-                result.indicators[0].denominator,
-                result.indicators[1].numerator,
-                result.indicators[1].denominator,
-                result.indicators[2].numerator,
-                result.indicators[2].denominator,
-                result.indicators[3].numerator,
-                result.indicators[3].denominator,
-                t.elapsed().as_secs_f64() * 1e3
+                total,
+                figures[0].0,
+                figures[0].1,
+                figures[1].0,
+                figures[1].1,
+                figures[2].0,
+                figures[2].1,
+                figures[3].0,
+                figures[3].1,
+                elapsed.as_secs_f64() * 1e3
             ));
+            if let Some(d) = digest {
+                digests.push(format!("  {:<11} json {d}", pl.code));
+            }
         }
         let elapsed = started.elapsed();
         times.push(elapsed);
         if run == 1 {
-            for l in &lines {
+            for l in lines.iter().chain(&digests) {
                 println!("{l}");
             }
             let pct = |(n, d): (f64, f64)| if d > 0.0 { n * 100.0 / d } else { 0.0 };
@@ -918,8 +965,10 @@ async fn score(a: &Args) {
             );
         }
         println!(
-            "run {run}: scored 2026 for {} sub-platforms in {:.2} s; peak memory (VmHWM) {:.0} MiB",
+            "run {run}: scored 2026 for {} sub-platforms, {} at a time, in {:.2} s; \
+             peak memory (VmHWM) {:.0} MiB",
             platforms.len(),
+            a.jobs,
             elapsed.as_secs_f64(),
             max_rss_mib()
         );
@@ -933,6 +982,27 @@ async fn score(a: &Args) {
         times.len(),
         max_rss_mib()
     );
+}
+
+/// `--digest`: the FNV-1a hash of an assessment's whole JSON (every record id included)
+/// and its length, to check that a change leaves the output identical.
+fn json_digest(a: &rexian_assessment::Assessment) -> String {
+    struct Fnv(u64, u64);
+    impl std::io::Write for Fnv {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            for b in buf {
+                self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+            }
+            self.1 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325, 0);
+    serde_json::to_writer(&mut h, a).expect("an assessment serializes");
+    format!("{:016x} ({} bytes)", h.0, h.1)
 }
 
 /// `--steps`: the time of each read the assessment makes, for the first sub-platform.

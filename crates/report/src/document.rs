@@ -155,7 +155,7 @@ fn listed_rows(
                 ))
             })?;
             Ok(ListRow {
-                id: id.clone(),
+                id: id.to_string(),
                 time: described.times.get(id).copied(),
                 counted: result.records.numerator.contains(id),
                 description,

@@ -3,8 +3,9 @@
 //! rules in force ([`assess_period`]), opened record by record ([`drill_down`]) and
 //! projected to the end of the current month ([`live`]).
 //!
-//! Record ids are `kind:id` strings: `call:123`, `order:BS202610010001`, `complaint:7`,
-//! `staff:3`, `fault:2`, `emergency:1`, `praise:4`. Every id an indicator counts can be
+//! Record ids are `kind:id` strings ([`RecordId`], which keeps them compact and serializes
+//! them as the text): `call:123`, `order:BS202610010001`, `complaint:7`, `staff:3`,
+//! `fault:2`, `emergency:1`, `praise:4`. Every id an indicator counts can be
 //! opened with [`drill_down`], which describes each record in one line (callers masked).
 //!
 //! Invariant: the input depends only on stored records, the period and `now`, never on the
@@ -15,8 +16,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use rexian_assessment::{
     AnswerRateInput, AssessError, Assessment, AssessmentInput, AttritionInput, Case, CaseLevel,
-    Indicator, IndicatorResult, Period, PraiseItem, PraiseKind, Projection, RateInput, RuleBook,
-    RuleSet,
+    Indicator, IndicatorResult, Period, PraiseItem, PraiseKind, Projection, RateInput, RecordId,
+    RuleBook, RuleSet,
 };
 use rexian_domain::Phone;
 use rexian_operations::OperationsConfig;
@@ -77,11 +78,11 @@ const GOOD_RATINGS: [&str; 2] = ["satisfied", "basically_satisfied"];
 #[derive(Debug, Clone, Default)]
 pub struct Gathered {
     pub input: AssessmentInput,
-    pub descriptions: HashMap<String, String>,
+    pub descriptions: HashMap<RecordId, String>,
     /// Indicator id → notes appended to that indicator's note.
     pub notes: BTreeMap<u8, Vec<String>>,
     /// When each complaint, emergency, fault and praise happened (Beijing time).
-    pub times: HashMap<String, RecordTime>,
+    pub times: HashMap<RecordId, RecordTime>,
     /// Whether to describe calls and orders (only the drill-down needs it).
     pub describe: bool,
 }
@@ -157,7 +158,7 @@ async fn calls(
         let mut index: HashMap<(String, Option<String>, bool), u32> = HashMap::new();
         for c in store.call_facts(platform_id, from, to).await? {
             g.descriptions.insert(
-                format!("call:{}", c.id),
+                RecordId::call(c.id),
                 format!(
                     "来电 call {} 队列 queue {} 坐席 agent {} 结果 outcome {} 等待 wait {:.0}s 来电号码 caller {}{}",
                     local(c.arrived_at),
@@ -204,14 +205,35 @@ async fn calls(
             )
         })
         .collect();
-    let mut answer = AnswerRateInput::default();
-    let mut satisfaction = RateInput::default();
+    // Each list at its final size at once: no growth copies of millions of ids.
+    let mut sizes = [0usize; 5];
+    for (_, k) in &rows {
+        let (offered, answered, short, rated, good) = flags[*k as usize];
+        for (size, counts) in sizes.iter_mut().zip([
+            offered,
+            offered && answered,
+            offered && !answered && short,
+            rated,
+            rated && good,
+        ]) {
+            *size += usize::from(counts);
+        }
+    }
+    let mut answer = AnswerRateInput {
+        offered: Vec::with_capacity(sizes[0]),
+        answered: Vec::with_capacity(sizes[1]),
+        short_abandons: Vec::with_capacity(sizes[2]),
+    };
+    let mut satisfaction = RateInput {
+        denominator: Vec::with_capacity(sizes[3]),
+        numerator: Vec::with_capacity(sizes[4]),
+    };
     for (id, k) in rows {
         let (offered, answered, short, rated, good) = flags[k as usize];
         if !offered && !rated {
             continue;
         }
-        let id = format!("call:{id}");
+        let id = RecordId::call(id);
         if offered {
             if answered {
                 answer.answered.push(id.clone());
@@ -260,7 +282,7 @@ async fn consultations(
             OrderState::Invalid => invalid += 1,
             OrderState::Merged => merged += 1,
             _ => {
-                let id = format!("order:{}", o.number);
+                let id = RecordId::from_fmt(format_args!("order:{}", o.number));
                 if state == OrderState::DirectlyResolved {
                     rate.numerator.push(id.clone());
                 }
@@ -341,31 +363,34 @@ async fn callbacks(
         }
     }
     let mut rate = RateInput::default();
-    let mut seen: HashMap<String, u32> = HashMap::new();
-    for ((due_at, _), (number, on_time)) in deadlines {
-        let n = seen.entry(number.clone()).or_default();
+    let mut seen: HashMap<&str, u32> = HashMap::with_capacity(deadlines.len());
+    for ((due_at, _), (number, on_time)) in &deadlines {
+        let (due_at, on_time) = (*due_at, *on_time);
+        let n = seen.entry(number.as_str()).or_default();
         *n += 1;
         let id = if *n == 1 {
-            format!("order:{number}")
+            RecordId::from_fmt(format_args!("order:{number}"))
         } else {
-            format!("order:{number}#{n}")
+            RecordId::from_fmt(format_args!("order:{number}#{n}"))
         };
         rate.denominator.push(id.clone());
         if on_time {
             rate.numerator.push(id.clone());
         }
-        g.descriptions.insert(
-            id,
-            format!(
-                "工单 order {number} 回访时限 callback due {} {}",
-                local(due_at),
-                if on_time {
-                    "按时回访 called back on time"
-                } else {
-                    "超时或未回访 late or not called back"
-                }
-            ),
-        );
+        if g.describe {
+            g.descriptions.insert(
+                id,
+                format!(
+                    "工单 order {number} 回访时限 callback due {} {}",
+                    local(due_at),
+                    if on_time {
+                        "按时回访 called back on time"
+                    } else {
+                        "超时或未回访 late or not called back"
+                    }
+                ),
+            );
+        }
     }
     g.input.callback_timeliness = rate;
     Ok(())
@@ -402,7 +427,7 @@ async fn operations(
                 _ => CaseLevel::BadSocialImpact,
             }
         };
-        let id = format!("complaint:{}", c.id.0);
+        let id = RecordId::from_fmt(format_args!("complaint:{}", c.id.0));
         g.times.insert(id.clone(), beijing(c.received_at));
         g.descriptions.insert(
             id.clone(),
@@ -444,7 +469,7 @@ async fn operations(
     let last = report.measured.last_day().unwrap_or(half.start());
     let mut att = AttritionInput::default();
     for s in &staff {
-        let id = format!("staff:{}", s.id.0);
+        let id = RecordId::from_fmt(format_args!("staff:{}", s.id.0));
         let mut described = false;
         if s.is_certified_on(report.measured.from) {
             att.staff_at_start.push(id.clone());
@@ -465,7 +490,7 @@ async fn operations(
         }
     }
     for d in &report.departures {
-        let id = format!("staff:{}", d.staff_id.0);
+        let id = RecordId::from_fmt(format_args!("staff:{}", d.staff_id.0));
         if d.status == DepartureStatus::Counted {
             att.leavers.push(id.clone());
         }
@@ -491,7 +516,7 @@ async fn operations(
     let emergencies = store.emergencies(platform_id).await?;
     let r7 = indicator7(&emergencies, dr, now);
     for (eid, status) in &r7.statuses {
-        let id = format!("emergency:{}", eid.0);
+        let id = RecordId::from_fmt(format_args!("emergency:{}", eid.0));
         let level = if r7.counted.contains(eid) {
             CaseLevel::Ordinary
         } else {
@@ -535,7 +560,7 @@ async fn operations(
         fault_cases.insert(b.fault_id.0, CaseLevel::Ordinary);
     }
     for (fid, level) in fault_cases {
-        let id = format!("fault:{fid}");
+        let id = RecordId::from_fmt(format_args!("fault:{fid}"));
         if let Some(f) = faults.iter().find(|f| f.id.0 == fid) {
             g.times.insert(id.clone(), beijing(f.reported_at));
             let waived = r8.waived.iter().any(|b| b.fault_id.0 == fid);
@@ -562,7 +587,7 @@ async fn operations(
     praise.retain(|p| period.contains_date(p.received_on));
     praise.sort_by_key(|p| (p.received_on, p.id.0));
     for p in praise {
-        let id = format!("praise:{}", p.id.0);
+        let id = RecordId::from_fmt(format_args!("praise:{}", p.id.0));
         let kind = match p.kind {
             quality::PraiseKind::Call => PraiseKind::Call,
             quality::PraiseKind::Letter => PraiseKind::Letter,
@@ -632,8 +657,8 @@ pub async fn assess_period(
 /// The descriptions and times of the records an assessment names.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Described {
-    pub descriptions: HashMap<String, String>,
-    pub times: HashMap<String, RecordTime>,
+    pub descriptions: HashMap<RecordId, String>,
+    pub times: HashMap<RecordId, RecordTime>,
 }
 
 pub(crate) async fn assess_gathered(
@@ -660,7 +685,7 @@ pub(crate) async fn assess_gathered(
 /// One record behind an indicator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecordLine {
-    pub id: String,
+    pub id: RecordId,
     pub description: String,
 }
 
@@ -696,7 +721,7 @@ pub async fn drill_down(
         .into_iter()
         .find(|r| r.code == ind)
         .ok_or(AssessError::MissingRule(id))?;
-    let lines = |ids: &[String]| -> Vec<RecordLine> {
+    let lines = |ids: &[RecordId]| -> Vec<RecordLine> {
         ids.iter()
             .map(|i| RecordLine {
                 id: i.clone(),

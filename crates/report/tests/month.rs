@@ -513,7 +513,7 @@ async fn the_monthly_report_files_carry_the_assessment_and_the_lists_behind_it()
                     _ => None,
                 })
                 .collect();
-            let want: Vec<String> = dd.denominator.iter().map(|l| l.id.clone()).collect();
+            let want: Vec<String> = dd.denominator.iter().map(|l| l.id.to_string()).collect();
             assert_eq!(ids, want, "indicator {id}");
             for (row, line) in dd.denominator.iter().enumerate() {
                 let row = 3 + row as u32;

@@ -45,7 +45,7 @@ pub struct OrderFact {
 /// A callback deadline named in the event log: from an `order.called_back` event (its
 /// `timeliness`, when that is the callback deadline) or an `order.callback_overdue` event.
 /// The fields are read out of the payload by the database, so a year of events does not
-/// travel as JSON.
+/// travel as whole payloads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadlineEvent {
     /// The order's id (the event's aggregate id).
@@ -63,7 +63,8 @@ pub struct DeadlineEvent {
 #[async_trait]
 pub trait ReportStore: Send + Sync {
     /// The calls that arrived in `[from, to)` grouped by outcome, rating and whether they
-    /// waited less than `quick_seconds`: one short row per group, however many calls.
+    /// waited less than `quick_seconds`, in that order of the keys (no rating first): read
+    /// in one pass without a sort, as one short text of numbers however many calls.
     async fn call_groups(
         &self,
         platform_id: i64,

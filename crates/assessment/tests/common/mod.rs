@@ -4,12 +4,14 @@
 use chrono::NaiveDate;
 use rexian_assessment::{
     AnswerRateInput, AssessmentInput, AttritionInput, Case, CaseLevel, PraiseItem, PraiseKind,
-    RateInput, RuleSet,
+    RateInput, RecordId, RuleSet,
 };
 
 /// `count` ids `prefix-1`, `prefix-2`, …
-pub fn ids(prefix: &str, count: usize) -> Vec<String> {
-    (1..=count).map(|i| format!("{prefix}-{i}")).collect()
+pub fn ids(prefix: &str, count: usize) -> Vec<RecordId> {
+    (1..=count)
+        .map(|i| RecordId::from_fmt(format_args!("{prefix}-{i}")))
+        .collect()
 }
 
 /// A rate with `n` successes out of `d`; the successes are the first `n` denominator ids.
@@ -35,7 +37,7 @@ pub fn cases(prefix: &str, levels: &[CaseLevel]) -> Vec<Case> {
         .iter()
         .enumerate()
         .map(|(i, level)| Case {
-            id: format!("{prefix}-{}", i + 1),
+            id: RecordId::from_fmt(format_args!("{prefix}-{}", i + 1)),
             level: *level,
         })
         .collect()
@@ -46,7 +48,7 @@ pub fn praise(calls: usize, letters: usize, banners: usize, unverified: usize) -
     let mut push = |kind, verified, count: usize| {
         for _ in 0..count {
             out.push(PraiseItem {
-                id: format!("praise-{}", out.len() + 1),
+                id: RecordId::from_fmt(format_args!("praise-{}", out.len() + 1)),
                 kind,
                 verified,
             });
