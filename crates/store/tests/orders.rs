@@ -4,8 +4,8 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rexian_domain::{Actor, AggregateRef, NewEvent};
 use rexian_orders::{
-    Action, Actor as OrderActor, Calendar, DepartmentCode, OrderNumber, OrderState, RequestKind,
-    Source, TimeLimits, apply, register,
+    Action, Actor as OrderActor, Calendar, DepartmentCode, OrderNumber, OrderSnapshot, OrderState,
+    RequestKind, Source, TimeLimits, apply, register,
 };
 use rexian_store::testing::{self, TestDb};
 use rexian_store::{
@@ -69,6 +69,57 @@ fn new_order(now: DateTime<Utc>, key: Option<&str>) -> NewOrder {
         lng: None,
         call_id: None,
         idempotency_key: key.map(str::to_owned),
+    }
+}
+
+/// `snapshot` after `action` by `role` at `at`, with the bundled calendar and time limits.
+fn applied(
+    snapshot: &OrderSnapshot,
+    action: &Action,
+    role: rexian_domain::Role,
+    at: DateTime<Utc>,
+) -> OrderSnapshot {
+    let (cal, limits) = (Calendar::bundled(), TimeLimits::bundled());
+    apply(snapshot, action, &OrderActor::user(role), at, &cal, &limits)
+        .unwrap()
+        .order
+}
+
+/// `snapshot` submitted by an agent at `at`, then dispatched to `shuiwu` by the shift leader.
+fn dispatched(snapshot: &OrderSnapshot, at: DateTime<Utc>) -> OrderSnapshot {
+    let submitted = applied(
+        snapshot,
+        &Action::SubmitForDispatch,
+        rexian_domain::Role::Agent,
+        at,
+    );
+    let dispatch = Action::Dispatch {
+        lead_department: DepartmentCode::parse("shuiwu").unwrap(),
+        assisting_departments: vec![],
+    };
+    applied(&submitted, &dispatch, rexian_domain::Role::ShiftLeader, at)
+}
+
+/// An update that stores `snapshot` with this lead department and no reply or timer.
+fn update_to(snapshot: OrderSnapshot, lead_department_id: Option<i64>) -> OrderUpdate {
+    OrderUpdate {
+        snapshot,
+        lead_department_id,
+        reply_content: None,
+        publish_reply: false,
+        next_timer_at: None,
+    }
+}
+
+/// An event of order `id`.
+fn order_event(id: i64, event_type: &str, payload: serde_json::Value) -> NewEvent {
+    NewEvent {
+        aggregate: AggregateRef::new("order", id),
+        event_type: event_type.into(),
+        actor: cli(),
+        occurred_at: t0(),
+        payload,
+        reason: None,
     }
 }
 
@@ -417,41 +468,22 @@ async fn concurrent_transitions_succeed_or_fail_each_on_its_own() {
             .await
             .unwrap()
             .id;
-        let agent = OrderActor::user(rexian_domain::Role::Agent);
-        let (cal, limits) = (Calendar::bundled(), TimeLimits::bundled());
         let mut tasks = Vec::new();
         for i in 0..60 {
             let (o, _) = s
                 .create_order(p, &new_order(t0(), None), &cli(), t0())
                 .await
                 .unwrap();
-            let t = apply(
+            let submitted = applied(
                 &o.snapshot,
                 &Action::SubmitForDispatch,
-                &agent,
+                rexian_domain::Role::Agent,
                 t0(),
-                &cal,
-                &limits,
-            )
-            .unwrap();
+            );
             // Every third is stale; every tenth names a department that does not exist.
             let version = if i % 3 == 1 { 7 } else { 1 };
-            let lead_department_id = (i % 10 == 5).then_some(999_999);
-            let update = OrderUpdate {
-                snapshot: t.order,
-                lead_department_id,
-                reply_content: None,
-                publish_reply: false,
-                next_timer_at: None,
-            };
-            let event = NewEvent {
-                aggregate: AggregateRef::new("order", o.id),
-                event_type: "order.submitted".into(),
-                actor: cli(),
-                occurred_at: t0(),
-                payload: json!({ "i": i }),
-                reason: None,
-            };
+            let update = update_to(submitted, (i % 10 == 5).then_some(999_999));
+            let event = order_event(o.id, "order.submitted", json!({ "i": i }));
             let s = s.clone();
             tasks.push(tokio::spawn(async move {
                 let r = s
@@ -498,13 +530,6 @@ async fn the_inbox_pages_by_deadline_without_gaps_or_repeats() {
             .unwrap()
             .id;
         let dept = s.list_departments(p).await.unwrap()[0].id;
-        let (cal, limits) = (Calendar::bundled(), TimeLimits::bundled());
-        let leader = OrderActor::user(rexian_domain::Role::ShiftLeader);
-        let agent = OrderActor::user(rexian_domain::Role::Agent);
-        let dispatch = Action::Dispatch {
-            lead_department: DepartmentCode::parse("shuiwu").unwrap(),
-            assisting_departments: vec![],
-        };
         // Seven orders dispatched at three moments: deadlines shared by two or three orders.
         for i in 0..7i64 {
             let (o, _) = s
@@ -512,24 +537,7 @@ async fn the_inbox_pages_by_deadline_without_gaps_or_repeats() {
                 .await
                 .unwrap();
             let at = t0() + Duration::days(i % 3);
-            let submitted = apply(
-                &o.snapshot,
-                &Action::SubmitForDispatch,
-                &agent,
-                at,
-                &cal,
-                &limits,
-            )
-            .unwrap();
-            let dispatched =
-                apply(&submitted.order, &dispatch, &leader, at, &cal, &limits).unwrap();
-            let update = OrderUpdate {
-                snapshot: dispatched.order,
-                lead_department_id: Some(dept),
-                reply_content: None,
-                publish_reply: false,
-                next_timer_at: None,
-            };
+            let update = update_to(dispatched(&o.snapshot, at), Some(dept));
             s.update_order(p, o.id, 1, &update, &[], at).await.unwrap();
         }
         let all = s.department_inbox(p, dept, None, None, 100).await.unwrap();
@@ -571,33 +579,19 @@ async fn racing_transitions_of_one_order_store_exactly_the_winner() {
             .create_order(p, &new_order(t0(), None), &cli(), t0())
             .await
             .unwrap();
-        let agent = OrderActor::user(rexian_domain::Role::Agent);
-        let t = apply(
+        let submitted = applied(
             &o.snapshot,
             &Action::SubmitForDispatch,
-            &agent,
+            rexian_domain::Role::Agent,
             t0(),
-            &Calendar::bundled(),
-            &TimeLimits::bundled(),
-        )
-        .unwrap();
+        );
         let mut tasks = Vec::new();
         for i in 0..40 {
             let update = OrderUpdate {
-                snapshot: t.order.clone(),
-                lead_department_id: None,
                 reply_content: Some(format!("reply {i}")),
-                publish_reply: false,
-                next_timer_at: None,
+                ..update_to(submitted.clone(), None)
             };
-            let event = NewEvent {
-                aggregate: AggregateRef::new("order", o.id),
-                event_type: "order.submitted".into(),
-                actor: cli(),
-                occurred_at: t0(),
-                payload: json!({ "i": i }),
-                reason: None,
-            };
+            let event = order_event(o.id, "order.submitted", json!({ "i": i }));
             let s = s.clone();
             tasks.push(tokio::spawn(async move {
                 let r = s.update_order(p, o.id, 1, &update, &[event], t0()).await;
