@@ -238,10 +238,13 @@ pub fn table(platform: &str, a: &Assessment) -> String {
         rows.push([
             format!("{}. {} {}", i.id, i.name, i.name_en),
             format!("{}/{}", figure(i.numerator), figure(i.denominator)),
+            // Per-case and bonus indicators have no rate: "no data" only when nothing was
+            // examined, as in the Excel and PDF reports.
             match i.value {
-                None => "无数据 no data".into(),
                 Some(v) if rate => pct(v),
                 Some(v) => figure(v),
+                None if i.no_data => "无数据 no data".into(),
+                None => "-".into(),
             },
             i.target.map_or_else(|| "-".into(), pct),
             figure(i.points),
@@ -275,4 +278,38 @@ pub fn table(platform: &str, a: &Assessment) -> String {
         out.push_str(&format!("注 Note: {n}\n"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rexian_assessment::{AssessmentInput, Case, CaseLevel, RecordId, assess};
+
+    /// The value column says "no data" only for an indicator with nothing in it, not for a
+    /// per-case indicator with cases (which has no rate).
+    #[test]
+    fn the_table_says_no_data_only_where_there_is_none() {
+        let input = AssessmentInput {
+            complaints: vec![Case {
+                id: RecordId::from("complaint:1"),
+                level: CaseLevel::Ordinary,
+            }],
+            ..AssessmentInput::default()
+        };
+        let period = Period::parse("2026-10").unwrap();
+        let a = assess(&RuleBook::baisha_default(), &period, input).unwrap();
+        let out = table("白沙", &a);
+        let line = |prefix: &str| {
+            out.lines()
+                .find(|l| l.starts_with(prefix))
+                .unwrap_or_else(|| panic!("no line {prefix} in\n{out}"))
+                .to_owned()
+        };
+        let complaints = line("5. ");
+        assert!(complaints.contains("1/1"), "{complaints}");
+        assert!(!complaints.contains("无数据"), "{complaints}");
+        // No consultations at all: "no data" (and full points by the default rules).
+        let consultations = line("2. ");
+        assert!(consultations.contains("无数据 no data"), "{consultations}");
+    }
 }
