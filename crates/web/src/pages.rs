@@ -5,7 +5,7 @@ mod orders;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{StatusCode, header, request::Parts};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -21,6 +21,8 @@ use crate::extract::{ClientIp, session_user};
 struct LoginPage {
     error: Option<String>,
     username: String,
+    /// Where to go after signing in (a path of this site), or empty for the home page.
+    next: String,
 }
 
 #[derive(Template)]
@@ -61,10 +63,44 @@ fn render(t: impl Template) -> Response {
     }
 }
 
-async fn login_form() -> Response {
+/// The page a signed-out request was for, so the sign-in page can return to it. Only a path
+/// of this site: an absolute URL or `//host` would send the user elsewhere after signing in.
+fn local_path(next: &str) -> Option<&str> {
+    let safe = next.starts_with('/')
+        && !next.starts_with("//")
+        && next.len() <= 1000
+        && !next.chars().any(|c| c == '\\' || c.is_control());
+    safe.then_some(next)
+}
+
+/// The redirect of a signed-out request for a page: to the sign-in page, which returns to
+/// the page afterwards.
+pub(crate) fn to_sign_in(parts: &Parts) -> Response {
+    let wanted = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    match local_path(wanted).filter(|p| *p != "/") {
+        Some(path) => {
+            let next: String = form_urlencoded::byte_serialize(path.as_bytes()).collect();
+            Redirect::to(&format!("/login?next={next}")).into_response()
+        }
+        None => Redirect::to("/login").into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+}
+
+async fn login_form(Query(q): Query<LoginQuery>) -> Response {
     render(LoginPage {
         error: None,
         username: String::new(),
+        next: q
+            .next
+            .as_deref()
+            .and_then(local_path)
+            .unwrap_or_default()
+            .to_owned(),
     })
 }
 
@@ -72,6 +108,8 @@ async fn login_form() -> Response {
 struct LoginForm {
     username: String,
     password: String,
+    #[serde(default)]
+    next: String,
 }
 
 async fn login_submit(
@@ -86,12 +124,14 @@ async fn login_submit(
                 state.settings.session_ttl.num_seconds(),
                 state.settings.secure_cookies,
             );
-            ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+            let to = local_path(&form.next).unwrap_or("/");
+            ([(header::SET_COOKIE, cookie)], Redirect::to(to)).into_response()
         }
         Err(e) => {
             let mut resp = render(LoginPage {
                 error: Some(e.message),
                 username: form.username,
+                next: local_path(&form.next).unwrap_or_default().to_owned(),
             });
             *resp.status_mut() = e.status;
             resp
@@ -157,7 +197,7 @@ async fn home(State(state): State<AppState>, parts: Parts) -> Response {
 async fn wall_board(State(state): State<AppState>, parts: Parts) -> Response {
     let user = match session_user(&parts, &state).await {
         Ok(Some((user, _))) => user,
-        Ok(None) => return Redirect::to("/login").into_response(),
+        Ok(None) => return to_sign_in(&parts),
         Err(e) => return e.into_response(),
     };
     if !user.role.can(rexian_domain::Permission::ViewCalls) {

@@ -102,11 +102,39 @@ async fn order_pages_answer_by_role_and_send_strangers_to_sign_in() {
         let id = order["id"].as_i64().unwrap();
         let detail = format!("/orders/{id}");
 
-        // Signed out: every page sends the browser to the sign-in page.
+        // Signed out: every page sends the browser to the sign-in page, which returns to it.
         for path in ["/orders", detail.as_str(), "/inbox", "/callbacks"] {
             let (status, location, _) = page(c, None, path).await;
             assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
-            assert_eq!(location, "/login", "{path}");
+            let next = path.replace('/', "%2F");
+            assert_eq!(location, format!("/login?next={next}"), "{path}");
+        }
+        let (_, _, form) = page(c, None, &format!("/login?next=%2Forders%2F{id}")).await;
+        assert!(
+            form.contains(&format!(r#"name="next" value="/orders/{id}""#)),
+            "{form}"
+        );
+        // After signing in: back to the page, but never to another site.
+        for (next, expected) in [
+            (detail.as_str(), detail.as_str()),
+            ("//elsewhere.example/x", "/"),
+            ("https://elsewhere.example/", "/"),
+            ("", "/"),
+        ] {
+            let resp = c
+                .http
+                .post(c.url("/login"))
+                .form(&[
+                    ("username", "agent1"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{next}");
+            let location = resp.headers()["location"].to_str().unwrap().to_owned();
+            assert_eq!(location, expected, "{next}");
         }
 
         // The list: every role; the registration form only for those who may register.

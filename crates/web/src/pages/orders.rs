@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header, request::Parts};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use rand::RngCore;
 use rexian_domain::Role;
@@ -102,7 +102,7 @@ pub fn router() -> Router<AppState> {
 async fn signed_in(state: &AppState, parts: &Parts) -> Result<(User, Nav), Response> {
     let user = match session_user(parts, state).await {
         Ok(Some((user, _))) => user,
-        Ok(None) => return Err(Redirect::to("/login").into_response()),
+        Ok(None) => return Err(super::to_sign_in(parts)),
         Err(e) => return Err(e.into_response()),
     };
     let platform_name = match state.store.platform(user.platform_id).await {
