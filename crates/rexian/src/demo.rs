@@ -817,41 +817,44 @@ pub fn plan(seed: u64, month: &Period, inputs: &PlanInputs<'_>) -> anyhow::Resul
             note: "调整不及时，早高峰放弃率升高 (abandons rose in the morning peak)".into(),
         },
     });
-    // Faults: a line outage answered in time, a minor fault answered late.
-    let f1 = at_local(d(22), 10, 12);
-    ops.push(OpsItem {
-        at: f1,
-        action: OpsAction::Fault {
-            key: "f1",
-            severity: FaultSeverity::Critical,
-            description: "省12345呼叫中心专线中断 (line to the provincial centre down)".into(),
-        },
-    });
-    ops.push(OpsItem {
-        at: f1 + Duration::minutes(18),
-        action: OpsAction::FaultAcknowledged { key: "f1" },
-    });
-    ops.push(OpsItem {
-        at: f1 + Duration::minutes(95),
-        action: OpsAction::FaultRestored { key: "f1" },
-    });
-    let f2 = at_local(d(26), 19, 40);
-    ops.push(OpsItem {
-        at: f2,
-        action: OpsAction::Fault {
-            key: "f2",
-            severity: FaultSeverity::Minor,
-            description: "3号坐席耳麦无声 (headset of seat 3 silent)".into(),
-        },
-    });
-    ops.push(OpsItem {
-        at: f2 + Duration::minutes(150),
-        action: OpsAction::FaultAcknowledged { key: "f2" },
-    });
-    ops.push(OpsItem {
-        at: f2 + Duration::minutes(170),
-        action: OpsAction::FaultRestored { key: "f2" },
-    });
+    // Faults: a line outage answered in time, a minor fault answered late. Each: when it
+    // was reported, then acknowledged and restored so many minutes later.
+    let faults = [
+        (
+            "f1",
+            at_local(d(22), 10, 12),
+            FaultSeverity::Critical,
+            "省12345呼叫中心专线中断 (line to the provincial centre down)",
+            18,
+            95,
+        ),
+        (
+            "f2",
+            at_local(d(26), 19, 40),
+            FaultSeverity::Minor,
+            "3号坐席耳麦无声 (headset of seat 3 silent)",
+            150,
+            170,
+        ),
+    ];
+    for (key, at, severity, description, acknowledged, restored) in faults {
+        ops.push(OpsItem {
+            at,
+            action: OpsAction::Fault {
+                key,
+                severity,
+                description: description.into(),
+            },
+        });
+        ops.push(OpsItem {
+            at: at + Duration::minutes(acknowledged),
+            action: OpsAction::FaultAcknowledged { key },
+        });
+        ops.push(OpsItem {
+            at: at + Duration::minutes(restored),
+            action: OpsAction::FaultRestored { key },
+        });
+    }
     // Praise: calls, a letter, a banner; one not verified.
     let praise: [(&'static str, PraiseKind, i64, bool); 6] = [
         ("p1", PraiseKind::Call, 3, true),

@@ -674,13 +674,7 @@ async fn pending_callbacks_due_lists_every_one_in_the_range() {
         }
         assert_eq!(snap.state, OrderState::PendingCallback);
         let due = snap.deadlines.callback.as_ref().unwrap().due_at;
-        let update = OrderUpdate {
-            snapshot: snap,
-            lead_department_id: None,
-            reply_content: None,
-            publish_reply: false,
-            next_timer_at: None,
-        };
+        let update = update_to(snap, None);
         let n = 230;
         for i in 0..n {
             let o = if i == 0 {

@@ -41,20 +41,14 @@ impl ReportStore for SqlStore {
         let mut unknown = false;
         for r in &rows {
             let text: Option<String> = r.try_get("codes")?;
-            for t in text.as_deref().unwrap_or_default().split(',') {
-                if t.is_empty() {
-                    continue;
-                }
-                let v: i64 = t
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt(format!("call code {t:?}")))?;
+            for v in parse_integers(text.as_deref(), "call code")? {
                 let (id, code) = (v.div_euclid(64), v.rem_euclid(64));
                 if code == UNKNOWN {
                     unknown = true;
                     break;
                 }
                 ids.get_mut(code as usize)
-                    .ok_or_else(|| StoreError::Corrupt(format!("call code {t:?}")))?
+                    .ok_or_else(|| StoreError::Corrupt(format!("call code {v}")))?
                     .push(id);
             }
         }
@@ -393,15 +387,7 @@ impl SqlStore {
         let mut groups = Vec::with_capacity(rows.len());
         for r in &rows {
             let text: Option<String> = r.try_get("ids")?;
-            let mut ids = text
-                .unwrap_or_default()
-                .split(',')
-                .filter(|t| !t.is_empty())
-                .map(|t| {
-                    t.parse::<i64>()
-                        .map_err(|_| StoreError::Corrupt(format!("call id {t:?}")))
-                })
-                .collect::<StoreResult<Vec<i64>>>()?;
+            let mut ids = parse_integers(text.as_deref(), "call id")?;
             ids.sort_unstable();
             groups.push(CallGroup {
                 outcome: r.try_get("outcome")?,
@@ -413,6 +399,18 @@ impl SqlStore {
         sort_groups(&mut groups);
         Ok(groups)
     }
+}
+
+/// The integers of a `string_agg` text (`"3,5,8"`; none for NULL or empty).
+fn parse_integers(text: Option<&str>, what: &str) -> StoreResult<Vec<i64>> {
+    text.unwrap_or_default()
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            t.parse()
+                .map_err(|_| StoreError::Corrupt(format!("{what} {t:?}")))
+        })
+        .collect()
 }
 
 /// The rows of a `json_rows` text.
