@@ -50,6 +50,10 @@ struct Args {
     floor: bool,
 }
 
+// The allocator the `rexian` binary serves with, so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const PASSWORD: &str = "loadgen password 1";
 
 fn main() -> anyhow::Result<()> {

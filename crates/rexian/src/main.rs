@@ -19,6 +19,11 @@ use rexian_web::{AppState, ThrottleSettings, WebSettings};
 
 use crate::config::{Config, LogFormat};
 
+// mimalloc instead of glibc's malloc: allocation was a fifth of the server's CPU under the
+// work-order load (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "rexian",
