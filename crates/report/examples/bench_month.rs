@@ -176,9 +176,7 @@ async fn main() {
             publish_reply: false,
             next_timer_at: None,
         };
-        s.update_order(p, o.id, o.version, &update, &events, at)
-            .await
-            .unwrap();
+        s.update_order(&o, &update, &events, at).await.unwrap();
     }
 
     if std::env::var("BENCH_STEPS").is_ok() {

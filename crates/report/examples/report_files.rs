@@ -180,9 +180,7 @@ async fn main() {
                 publish_reply: true,
                 next_timer_at: None,
             };
-            s.update_order(p, o.id, o.version, &update, &[], at)
-                .await
-                .unwrap();
+            s.update_order(&o, &update, &[], at).await.unwrap();
         }
     }
     // Staff, then each month's complaints, emergencies, faults and praise.

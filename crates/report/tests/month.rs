@@ -99,7 +99,7 @@ fn new_order(kind: RequestKind, at: DateTime<Utc>) -> NewOrder {
 
 /// Appends events to an order without changing it (the callback events as the web layer
 /// writes them).
-async fn log(s: &dyn Store, p: i64, o: &WorkOrder, events: Vec<(&str, serde_json::Value)>) {
+async fn log(s: &dyn Store, o: &WorkOrder, events: Vec<(&str, serde_json::Value)>) {
     let events: Vec<NewEvent> = events
         .into_iter()
         .map(|(t, payload)| NewEvent {
@@ -118,9 +118,7 @@ async fn log(s: &dyn Store, p: i64, o: &WorkOrder, events: Vec<(&str, serde_json
         publish_reply: false,
         next_timer_at: None,
     };
-    s.update_order(p, o.id, o.version, &update, &events, oct1())
-        .await
-        .unwrap();
+    s.update_order(o, &update, &events, oct1()).await.unwrap();
 }
 
 async fn build_month(s: &dyn Store) -> i64 {
@@ -180,9 +178,7 @@ async fn build_month(s: &dyn Store) -> i64 {
         publish_reply: true,
         next_timer_at: None,
     };
-    s.update_order(p, c1.id, c1.version, &update, &[], h(20))
-        .await
-        .unwrap();
+    s.update_order(&c1, &update, &[], h(20)).await.unwrap();
     let (c2, _) = s
         .create_order(
             p,
@@ -200,7 +196,6 @@ async fn build_month(s: &dyn Store) -> i64 {
     let due = |days: i64| oct1() + Duration::days(days);
     log(
         s,
-        p,
         &help,
         vec![
             (
@@ -218,7 +213,6 @@ async fn build_month(s: &dyn Store) -> i64 {
     .await;
     log(
         s,
-        p,
         &c2,
         vec![(
             "order.callback_overdue",

@@ -1648,7 +1648,6 @@ struct Live {
 /// timer loop does.
 async fn fire_timers(
     store: &dyn Store,
-    pid: i64,
     live: &mut Live,
     until: DateTime<Utc>,
     summary: &mut Summary,
@@ -1663,7 +1662,7 @@ async fn fire_timers(
         }
         summary.timer_events += events.len() as u64;
         live.order = store
-            .update_order(pid, live.order.id, live.order.version, &update, &events, at)
+            .update_order(&live.order, &update, &events, at)
             .await?;
     }
     Ok(())
@@ -1787,7 +1786,7 @@ async fn write(
             let Some(l) = live[i].as_mut() else {
                 bail!("order {i} acted on before it was registered");
             };
-            fire_timers(store, pid, l, at, &mut summary).await?;
+            fire_timers(store, l, at, &mut summary).await?;
             let user = people.who(&step.by)?;
             let lead = match &step.action {
                 Action::Dispatch {
@@ -1823,9 +1822,7 @@ async fn write(
                 lead,
                 at,
             );
-            l.order = store
-                .update_order(pid, l.order.id, l.order.version, &update, &[event], at)
-                .await?;
+            l.order = store.update_order(&l.order, &update, &[event], at).await?;
             summary.order_events += 1;
             match &step.action {
                 Action::ResolveDirectly { .. } => summary.directly_resolved += 1,
@@ -1839,7 +1836,7 @@ async fn write(
         }
         // Deadline timers that came due during the day.
         for l in live.iter_mut().flatten() {
-            fire_timers(store, pid, l, day_end, &mut summary).await?;
+            fire_timers(store, l, day_end, &mut summary).await?;
         }
         // Operations records of the day.
         while next_op < plan.ops.len() && plan.ops[next_op].at < day_end {

@@ -14,6 +14,7 @@ pub mod calls;
 mod error;
 mod model;
 pub mod operations;
+mod order_cache;
 pub mod orders;
 pub mod report;
 mod url;

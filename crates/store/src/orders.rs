@@ -203,6 +203,14 @@ pub trait OrderStore: Send + Sync + 'static {
 
     async fn order(&self, platform_id: i64, id: i64) -> StoreResult<Option<WorkOrder>>;
 
+    /// The order to change with [`OrderStore::update_order`]: this process's copy from its
+    /// last write when it has one (no database round trip), else as stored. The copy is stale
+    /// if another process changed the order since; `update_order` then answers `Conflict`
+    /// and forgets it, so reading again here gives the stored order.
+    async fn order_for_change(&self, platform_id: i64, id: i64) -> StoreResult<Option<WorkOrder>> {
+        self.order(platform_id, id).await
+    }
+
     async fn order_by_number(
         &self,
         platform_id: i64,
@@ -218,13 +226,12 @@ pub trait OrderStore: Send + Sync + 'static {
         limit: i64,
     ) -> StoreResult<Vec<WorkOrder>>;
 
-    /// Writes the new snapshot and its columns and appends `events`, in one transaction,
-    /// only if the order is still at `expected_version`; otherwise `Conflict`.
+    /// Writes the new snapshot of `order` and its columns and appends `events`, in one
+    /// transaction, only if the order is still stored at `order.version`; otherwise
+    /// `Conflict` (or `NotFound`). Returns the order as stored now.
     async fn update_order(
         &self,
-        platform_id: i64,
-        id: i64,
-        expected_version: i64,
+        order: &WorkOrder,
         update: &OrderUpdate,
         events: &[NewEvent],
         now: DateTime<Utc>,

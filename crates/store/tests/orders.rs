@@ -10,7 +10,7 @@ use rexian_orders::{
 use rexian_store::testing::{self, TestDb};
 use rexian_store::{
     DeadlineCursor, NewAttachment, NewDepartment, NewOrder, NewPlatform, OrderFilter, OrderUpdate,
-    PlatformSeed, Store, StoreError,
+    PlatformSeed, Store, StoreError, WorkOrder,
 };
 use serde_json::json;
 
@@ -259,7 +259,7 @@ async fn an_update_writes_snapshot_columns_and_events_or_nothing() {
             next_timer_at: Some(t0() + Duration::hours(1)),
         };
         let saved = s
-            .update_order(p, o.id, 1, &update, &[ev("order.dispatched")], t0())
+            .update_order(&o, &update, &[ev("order.dispatched")], t0())
             .await
             .unwrap();
         assert_eq!(saved.version, 2);
@@ -270,10 +270,33 @@ async fn an_update_writes_snapshot_columns_and_events_or_nothing() {
             dispatched.order.deadlines.sign.as_ref().map(|d| d.due_at)
         );
         assert_eq!(saved.snapshot, dispatched.order);
+        // The store answers with the order it computed, not one read back: it must be the
+        // order as stored, to the time precision of the backend (PostgreSQL keeps
+        // microseconds; these times have nanoseconds).
+        let later = t0() + Duration::nanoseconds(1_234_567_891);
+        let replied = update_to(dispatched.order.clone(), Some(dept));
+        let again = OrderUpdate {
+            reply_content: Some("已处理 done".into()),
+            publish_reply: true,
+            next_timer_at: Some(later + Duration::nanoseconds(7)),
+            ..replied
+        };
+        let saved = s.update_order(&saved, &again, &[], later).await.unwrap();
+        assert_eq!(saved.public_reply.as_deref(), Some("已处理 done"));
+        assert_eq!(Some(&saved), s.order(p, o.id).await.unwrap().as_ref());
+        let update = OrderUpdate {
+            reply_content: None,
+            publish_reply: false,
+            ..again
+        };
+        let saved = s.update_order(&saved, &update, &[], later).await.unwrap();
+        assert_eq!(saved.reply_content.as_deref(), Some("已处理 done"), "kept");
+        assert_eq!(Some(&saved), s.order(p, o.id).await.unwrap().as_ref());
+        assert_eq!(saved.version, 4);
 
         // A stale version is a conflict and writes neither the change nor its event.
         let err = s
-            .update_order(p, o.id, 1, &update, &[ev("order.stale")], t0())
+            .update_order(&o, &update, &[ev("order.stale")], t0())
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err}");
@@ -281,13 +304,22 @@ async fn an_update_writes_snapshot_columns_and_events_or_nothing() {
             event_types(s, p, o.id).await,
             ["order.registered", "order.dispatched"]
         );
+        assert_eq!(s.order(p, o.id).await.unwrap().unwrap(), saved);
         let other = s
             .seed_platform(&seed("b", "QZ"), &cli(), t0())
             .await
             .unwrap()
             .id;
         let err = s
-            .update_order(other, o.id, 2, &update, &[], t0())
+            .update_order(
+                &WorkOrder {
+                    platform_id: other,
+                    ..saved.clone()
+                },
+                &update,
+                &[],
+                t0(),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::NotFound(_)), "{err}");
@@ -482,13 +514,12 @@ async fn concurrent_transitions_succeed_or_fail_each_on_its_own() {
             );
             // Every third is stale; every tenth names a department that does not exist.
             let version = if i % 3 == 1 { 7 } else { 1 };
+            let o = WorkOrder { version, ..o };
             let update = update_to(submitted, (i % 10 == 5).then_some(999_999));
             let event = order_event(o.id, "order.submitted", json!({ "i": i }));
-            let s = s.clone();
+            let (s, o) = (s.clone(), o.clone());
             tasks.push(tokio::spawn(async move {
-                let r = s
-                    .update_order(p, o.id, version, &update, &[event], t0())
-                    .await;
+                let r = s.update_order(&o, &update, &[event], t0()).await;
                 (i, o.id, r)
             }));
         }
@@ -518,6 +549,52 @@ async fn concurrent_transitions_succeed_or_fail_each_on_its_own() {
     .await;
 }
 
+/// The store keeps its own copy of the orders it wrote, for the next transition. When another
+/// process (a second store on the same database) changes an order, the copy is stale: the
+/// write from it is refused as a conflict, and the next read for a change gives the stored
+/// order again.
+#[tokio::test]
+async fn a_copy_made_stale_by_another_process_is_refused_then_read_again() {
+    for_each_backend(|db| async move {
+        let s = db.store.clone();
+        let p = s
+            .seed_platform(&seed("a", "BS"), &cli(), t0())
+            .await
+            .unwrap()
+            .id;
+        let (o, _) = s
+            .create_order(p, &new_order(t0(), None), &cli(), t0())
+            .await
+            .unwrap();
+        let submitted = applied(
+            &o.snapshot,
+            &Action::SubmitForDispatch,
+            rexian_domain::Role::Agent,
+            t0(),
+        );
+        let update = update_to(submitted, None);
+        let mine = s.update_order(&o, &update, &[], t0()).await.unwrap();
+        assert_eq!(
+            s.order_for_change(p, o.id).await.unwrap(),
+            Some(mine.clone())
+        );
+
+        let elsewhere = rexian_store::open(&db.location).await.unwrap();
+        let theirs = elsewhere
+            .update_order(&mine, &update, &[], t0())
+            .await
+            .unwrap();
+        assert_eq!(theirs.version, 3);
+        // This store still holds version 2, and may not write from it.
+        let copy = s.order_for_change(p, o.id).await.unwrap().unwrap();
+        assert_eq!(copy.version, 2);
+        let err = s.update_order(&copy, &update, &[], t0()).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+        assert_eq!(s.order_for_change(p, o.id).await.unwrap(), Some(theirs));
+    })
+    .await;
+}
+
 /// A department's inbox read a page at a time by (deadline, id): every order once, in
 /// deadline order, with orders sharing a deadline split across pages.
 #[tokio::test]
@@ -538,7 +615,7 @@ async fn the_inbox_pages_by_deadline_without_gaps_or_repeats() {
                 .unwrap();
             let at = t0() + Duration::days(i % 3);
             let update = update_to(dispatched(&o.snapshot, at), Some(dept));
-            s.update_order(p, o.id, 1, &update, &[], at).await.unwrap();
+            s.update_order(&o, &update, &[], at).await.unwrap();
         }
         let all = s.department_inbox(p, dept, None, None, 100).await.unwrap();
         assert_eq!(all.len(), 7);
@@ -592,9 +669,9 @@ async fn racing_transitions_of_one_order_store_exactly_the_winner() {
                 ..update_to(submitted.clone(), None)
             };
             let event = order_event(o.id, "order.submitted", json!({ "i": i }));
-            let s = s.clone();
+            let (s, o) = (s.clone(), o.clone());
             tasks.push(tokio::spawn(async move {
-                let r = s.update_order(p, o.id, 1, &update, &[event], t0()).await;
+                let r = s.update_order(&o, &update, &[event], t0()).await;
                 (i, r)
             }));
         }
@@ -685,9 +762,7 @@ async fn pending_callbacks_due_lists_every_one_in_the_range() {
                     .unwrap()
                     .0
             };
-            s.update_order(p, o.id, 1, &update, &[], t0())
-                .await
-                .unwrap();
+            s.update_order(&o, &update, &[], t0()).await.unwrap();
         }
         let all = s
             .pending_callbacks_due(p, due - Duration::hours(1), due + Duration::hours(1))

@@ -426,7 +426,7 @@ async fn callback_deadline_events_read_the_deadlines_out_of_the_payloads_as_writ
                 ),
             ),
         ];
-        let mut version = o.version;
+        let mut order = o.clone();
         for (minutes, event_type, payload) in events {
             let e = NewEvent {
                 aggregate: AggregateRef::new("order", o.id),
@@ -443,11 +443,7 @@ async fn callback_deadline_events_read_the_deadlines_out_of_the_payloads_as_writ
                 publish_reply: false,
                 next_timer_at: None,
             };
-            version = s
-                .update_order(a.id, o.id, version, &update, &[e], t0())
-                .await
-                .unwrap()
-                .version;
+            order = s.update_order(&order, &update, &[e], t0()).await.unwrap();
         }
         let other = NewEvent {
             aggregate: AggregateRef::new("order", ob.id),
@@ -469,9 +465,7 @@ async fn callback_deadline_events_read_the_deadlines_out_of_the_payloads_as_writ
             publish_reply: false,
             next_timer_at: None,
         };
-        s.update_order(b.id, ob.id, ob.version, &update, &[other], t0())
-            .await
-            .unwrap();
+        s.update_order(&ob, &update, &[other], t0()).await.unwrap();
 
         let got = s
             .callback_deadline_events(a.id, t0(), t0() + Duration::hours(2))

@@ -110,14 +110,7 @@ async fn fire(
     let (update, events) = timer_record(order, now);
     state
         .store
-        .update_order(
-            order.platform_id,
-            order.id,
-            order.version,
-            &update,
-            &events,
-            now,
-        )
+        .update_order(order, &update, &events, now)
         .await?;
     Ok(())
 }

@@ -681,6 +681,56 @@ async fn an_overdue_event_fires_once_after_the_server_was_down() {
     }
 }
 
+/// The server acts on its own copy of an order it wrote last. When another process (here a
+/// second store on the same database) changed the order meanwhile, the action still runs, on
+/// the order as stored, instead of failing on the stale copy.
+#[tokio::test]
+async fn an_action_after_another_process_changed_the_order_uses_the_stored_order() {
+    each_backend(|app| async move {
+        let agent = app.login("agent1").await;
+        let leader = app.login("leader1").await;
+        let id = app.create(&agent, new_order()).await["id"]
+            .as_i64()
+            .unwrap();
+        app.act(&agent, id, "submit", json!({})).await;
+
+        // Another process stores a change (here a reply text); the order's version moves past
+        // the one the server's copy has.
+        let elsewhere = rexian_store::open(&app.db.location).await.unwrap();
+        let stored = elsewhere.order(app.baisha, id).await.unwrap().unwrap();
+        let update = rexian_store::OrderUpdate {
+            snapshot: stored.snapshot.clone(),
+            lead_department_id: None,
+            reply_content: Some("另一进程写入 written elsewhere".into()),
+            publish_reply: false,
+            next_timer_at: stored.next_timer_at,
+        };
+        let theirs = elsewhere
+            .update_order(&stored, &update, &[], monday_10am())
+            .await
+            .unwrap();
+
+        let order = app
+            .act(
+                &leader,
+                id,
+                "dispatch",
+                json!({ "lead_department_id": app.dept_a }),
+            )
+            .await;
+        assert_eq!(order["state"], "dispatched");
+        assert_eq!(order["version"], theirs.version + 1, "{order}");
+        let now = elsewhere.order(app.baisha, id).await.unwrap().unwrap();
+        assert_eq!(now.version, theirs.version + 1);
+        assert_eq!(
+            now.reply_content.as_deref(),
+            Some("另一进程写入 written elsewhere"),
+            "the other process's change is kept"
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn concurrent_actions_on_one_order_apply_once_and_the_api_is_documented() {
     each_backend(|app| async move {

@@ -17,8 +17,10 @@
 //! next to each other in a batch run as ONE multi-row `UPDATE … FROM (VALUES …)` and ONE
 //! multi-row event `INSERT` (`orders_sql::write_order_changes`), because each statement is a
 //! round trip to the database (on SQLite, to sqlx's connection thread and back), and those
-//! round trips, one after the other in the writer, were what limited the throughput. A
-//! transition whose expected version no longer matches fails alone inside the batch, having
+//! round trips, one after the other in the writer, were what limited the throughput. The
+//! `UPDATE` returns no rows (the stored orders are computed from the loaded ones), so it
+//! tells only how many orders matched their expected version: if not all did, the batch runs
+//! again write by write, and each transition that no longer matches fails alone, having
 //! written nothing.
 //! This file is compiled once per backend like `sql.rs` (`super::Db`).
 
@@ -170,7 +172,9 @@ async fn together(pool: &Pool<Db>, batch: &[Job]) -> StoreResult<Vec<StoreResult
                 let run: Vec<&OrderChange> = batch[next..]
                     .iter()
                     .map_while(|j| match &j.work {
-                        Work::Order(c) if orders.insert((c.platform_id, c.id)) => Some(&**c),
+                        Work::Order(c) if orders.insert((c.after.platform_id, c.after.id)) => {
+                            Some(&**c)
+                        }
                         _ => None,
                     })
                     .collect();

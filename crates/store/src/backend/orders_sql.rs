@@ -8,14 +8,13 @@ use rexian_orders::{
     OrderNumber, OrderSnapshot, OrderState, RequestKind, Source, SupervisionLevel,
     calendar::{HolidaySchedule, local_date},
 };
-use std::collections::HashMap;
 
 use serde_json::json;
 use sqlx::{QueryBuilder, Row, Transaction, types::Json};
 
-use super::Db;
 use super::group_commit::Tx;
 use super::sql::{SqlStore, append_event, append_events, event};
+use super::{Db, stored_instant};
 use crate::orders::{
     Attachment, DeadlineCursor, MAX_ORDER_PAGE, MatterCategory, NewAttachment, NewOrder,
     OrderFilter, OrderStore, OrderUpdate, PublicOrderStatus, WorkOrder,
@@ -133,6 +132,9 @@ async fn order_by_key(
 }
 
 impl SqlStore {
+    /// Through the group writer, like transitions: a registration holds the one writer
+    /// connection for five statements, and done apart from the writer it made every batch of
+    /// transitions wait behind it.
     async fn try_create_order(
         &self,
         platform_id: i64,
@@ -140,15 +142,38 @@ impl SqlStore {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> StoreResult<(WorkOrder, bool)> {
-        let mut tx = self.writer.begin().await?;
+        let job = std::sync::Arc::new((new.clone(), actor.clone()));
+        self.group
+            .queue(move |tx| {
+                let job = job.clone();
+                Box::pin(async move {
+                    let (new, actor) = &*job;
+                    write_new_order(tx, platform_id, new, actor, now).await
+                })
+            })
+            .await?
+            .await
+    }
+}
+
+/// Registers `new` in `tx`: the next number of its day, the order row and its event; or the
+/// order registered before under the same idempotency key.
+async fn write_new_order(
+    tx: &mut Tx,
+    platform_id: i64,
+    new: &NewOrder,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> StoreResult<(WorkOrder, bool)> {
+    {
         if let Some(key) = &new.idempotency_key
-            && let Some(existing) = order_by_key(&mut tx, platform_id, key).await?
+            && let Some(existing) = order_by_key(tx, platform_id, key).await?
         {
             return Ok((existing, false));
         }
         let prefix: String = sqlx::query_scalar("SELECT order_prefix FROM platforms WHERE id = $1")
             .bind(platform_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .ok_or(StoreError::NotFound("sub-platform"))?;
         let day = local_date(now).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -159,7 +184,7 @@ impl SqlStore {
         )
         .bind(platform_id)
         .bind(day.format("%Y%m%d").to_string())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         let seq = u16::try_from(seq)
             .ok()
@@ -206,11 +231,11 @@ impl SqlStore {
         .bind(callback)
         .bind(now)
         .bind(&new.idempotency_key)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         let order = order_from(&row)?;
         append_event(
-            &mut tx,
+            tx,
             platform_id,
             &NewEvent {
                 aggregate: AggregateRef::new("order", order.id),
@@ -228,7 +253,6 @@ impl SqlStore {
             },
         )
         .await?;
-        tx.commit().await?;
         Ok((order, true))
     }
 }
@@ -382,7 +406,7 @@ impl OrderStore for SqlStore {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> StoreResult<(WorkOrder, bool)> {
-        match self.try_create_order(platform_id, new, actor, now).await {
+        let created = match self.try_create_order(platform_id, new, actor, now).await {
             // Two requests with the same key raced: the loser returns the winner's order.
             Err(StoreError::Conflict(_)) if new.idempotency_key.is_some() => {
                 let mut tx = self.writer.begin().await?;
@@ -395,7 +419,22 @@ impl OrderStore for SqlStore {
                 }
             }
             other => other,
+        };
+        if let Ok((order, _)) = &created {
+            self.orders.put(order);
         }
+        created
+    }
+
+    async fn order_for_change(&self, platform_id: i64, id: i64) -> StoreResult<Option<WorkOrder>> {
+        if let Some(order) = self.orders.get(platform_id, id) {
+            return Ok(Some(order));
+        }
+        let order = self.order(platform_id, id).await?;
+        if let Some(o) = &order {
+            self.orders.put(o);
+        }
+        Ok(order)
     }
 
     async fn order(&self, platform_id: i64, id: i64) -> StoreResult<Option<WorkOrder>> {
@@ -492,25 +531,27 @@ impl OrderStore for SqlStore {
 
     async fn update_order(
         &self,
-        platform_id: i64,
-        id: i64,
-        expected_version: i64,
+        order: &WorkOrder,
         update: &OrderUpdate,
         events: &[NewEvent],
         now: DateTime<Utc>,
     ) -> StoreResult<WorkOrder> {
         // Through the group writer: one transaction (and one fsync) for many transitions,
         // written by one statement per kind of row.
-        self.group
+        let stored = self
+            .group
             .order_change(OrderChange {
-                platform_id,
-                id,
-                expected_version,
-                update: update.clone(),
+                after: updated(order, update, now),
+                expected_version: order.version,
                 events: events.to_vec(),
-                now,
             })
-            .await
+            .await;
+        match &stored {
+            Ok(order) => self.orders.put(order),
+            // Whatever this process held of it is not what is stored.
+            Err(_) => self.orders.forget(order.platform_id, order.id),
+        }
+        stored
     }
 
     async fn department_inbox(
@@ -714,98 +755,123 @@ fn category_from(row: &DbRow) -> StoreResult<MatterCategory> {
     })
 }
 
-/// One transition to store: the new snapshot only if the order is still at
+/// The order as [`write_order_changes`] stores `update` of `before` at `now`, computed here
+/// instead of read back (`RETURNING` a row was a hand-off per row to sqlx's SQLite thread,
+/// inside the one writer). Times at the precision the backend keeps.
+fn updated(before: &WorkOrder, update: &OrderUpdate, now: DateTime<Utc>) -> WorkOrder {
+    let s = &update.snapshot;
+    let [sign, handle, callback] = due(s).map(|t| t.map(stored_instant));
+    let reply_content = update
+        .reply_content
+        .clone()
+        .or_else(|| before.reply_content.clone());
+    WorkOrder {
+        state: s.state,
+        supervision_level: s.supervision_level,
+        lead_department_id: update.lead_department_id,
+        public_reply: if update.publish_reply {
+            reply_content.clone()
+        } else {
+            before.public_reply.clone()
+        },
+        reply_content,
+        snapshot: s.clone(),
+        sign_due_at: sign,
+        handle_due_at: handle,
+        callback_due_at: callback,
+        next_timer_at: update.next_timer_at.map(stored_instant),
+        version: before.version + 1,
+        updated_at: stored_instant(now),
+        ..before.clone()
+    }
+}
+
+/// One transition to store: the order as it is to be stored, only if it is still at
 /// `expected_version`, and its events.
 pub(super) struct OrderChange {
-    pub platform_id: i64,
-    pub id: i64,
+    pub after: WorkOrder,
     pub expected_version: i64,
-    pub update: OrderUpdate,
     pub events: Vec<NewEvent>,
-    pub now: DateTime<Utc>,
 }
 
 /// Columns a row of the `VALUES` list of [`write_order_changes`] binds.
-const CHANGE_COLUMNS: usize = 14;
+const CHANGE_COLUMNS: usize = 15;
 
 /// Stores transitions of distinct orders with one `UPDATE … FROM (VALUES …)` and one event
-/// `INSERT` (per sub-platform), whatever their number: a statement is a round trip, and the
-/// writer runs its batches one after the other. One result per change, in order: a change
-/// whose order is gone or no longer at its expected version gets `NotFound` or `Conflict`
-/// and writes nothing (neither its update nor its events); the others are written. An
-/// `Err` of the whole is a database failure (the caller rolls back).
+/// `INSERT`, whatever their number: a statement is a round trip, and the writer runs its
+/// batches one after the other. One result per change, in order.
+///
+/// A change whose order is gone or no longer at its expected version writes nothing. With
+/// more than one change, the database says only how many rows matched, not which: when not
+/// all did, the whole is an `Err` (the group writer rolls the batch back and runs each write
+/// alone, which finds out). Alone, such a change gets `NotFound` or `Conflict`.
 pub(super) async fn write_order_changes(
     tx: &mut Tx,
     changes: &[&OrderChange],
 ) -> StoreResult<Vec<StoreResult<WorkOrder>>> {
-    let mut stored: HashMap<i64, WorkOrder> = HashMap::with_capacity(changes.len());
     // SQLite allows 32,766 parameters a statement; the writer's batches are far below.
     for chunk in changes.chunks(32_766 / CHANGE_COLUMNS) {
         let mut qb = QueryBuilder::<Db>::new(
             "UPDATE work_orders SET state = v.column4, supervision_level = v.column5, \
-             lead_department_id = v.column6, \
-             reply_content = COALESCE(v.column7, work_orders.reply_content), \
-             public_reply = CASE WHEN v.column8 \
-                 THEN COALESCE(v.column7, work_orders.reply_content) \
-                 ELSE work_orders.public_reply END, \
-             snapshot = v.column9, sign_due_at = v.column10, handle_due_at = v.column11, \
-             callback_due_at = v.column12, next_timer_at = v.column13, \
-             version = work_orders.version + 1, updated_at = v.column14 FROM (",
+             lead_department_id = v.column6, reply_content = v.column7, \
+             public_reply = v.column8, snapshot = v.column9, sign_due_at = v.column10, \
+             handle_due_at = v.column11, callback_due_at = v.column12, \
+             next_timer_at = v.column13, version = v.column14, updated_at = v.column15 FROM (",
         );
         qb.push_values(chunk, |mut b, c| {
-            let (u, s) = (&c.update, &c.update.snapshot);
-            let [sign, handle, callback] = due(s);
-            b.push_bind(c.platform_id)
-                .push_bind(c.id)
+            let o = &c.after;
+            b.push_bind(o.platform_id)
+                .push_bind(o.id)
                 .push_bind(c.expected_version)
-                .push_bind(s.state.code())
-                .push_bind(s.supervision_level.code())
-                .push_bind(u.lead_department_id)
-                .push_bind(u.reply_content.as_deref())
-                .push_bind(u.publish_reply)
-                .push_bind(Json(s))
-                .push_bind(sign)
-                .push_bind(handle)
-                .push_bind(callback)
-                .push_bind(u.next_timer_at)
-                .push_bind(c.now);
+                .push_bind(o.state.code())
+                .push_bind(o.supervision_level.code())
+                .push_bind(o.lead_department_id)
+                .push_bind(o.reply_content.as_deref())
+                .push_bind(o.public_reply.as_deref())
+                .push_bind(Json(&o.snapshot))
+                .push_bind(o.sign_due_at)
+                .push_bind(o.handle_due_at)
+                .push_bind(o.callback_due_at)
+                .push_bind(o.next_timer_at)
+                .push_bind(o.version)
+                .push_bind(o.updated_at);
         });
-        qb.push(format!(
+        qb.push(
             ") AS v WHERE work_orders.platform_id = v.column1 AND work_orders.id = v.column2 \
-             AND work_orders.version = v.column3 RETURNING {ORDER_COLUMNS}"
-        ));
-        for row in qb.build().fetch_all(&mut **tx).await? {
-            let order = order_from(&row)?;
-            stored.insert(order.id, order);
+             AND work_orders.version = v.column3",
+        );
+        let written = qb.build().execute(&mut **tx).await?.rows_affected();
+        if written != chunk.len() as u64 {
+            if let [only] = changes {
+                return Ok(vec![Err(not_written(tx, only).await?)]);
+            }
+            return Err(StoreError::Conflict(format!(
+                "{} of {} orders changed meanwhile",
+                chunk.len() as u64 - written,
+                chunk.len()
+            )));
         }
     }
-    // The events of the changes written, per sub-platform, in the order of the changes.
+    // The events, per sub-platform, in the order of the changes.
     let mut events: Vec<(i64, Vec<&NewEvent>)> = Vec::new();
-    for c in changes.iter().filter(|c| stored.contains_key(&c.id)) {
-        match events.iter_mut().find(|(p, _)| *p == c.platform_id) {
+    for c in changes {
+        match events.iter_mut().find(|(p, _)| *p == c.after.platform_id) {
             Some((_, list)) => list.extend(&c.events),
-            None => events.push((c.platform_id, c.events.iter().collect())),
+            None => events.push((c.after.platform_id, c.events.iter().collect())),
         }
     }
     for (platform_id, list) in events {
         append_events(tx, platform_id, list).await?;
     }
-    let mut results = Vec::with_capacity(changes.len());
-    for c in changes {
-        results.push(match stored.remove(&c.id) {
-            Some(order) => Ok(order),
-            None => Err(not_written(tx, c).await?),
-        });
-    }
-    Ok(results)
+    Ok(changes.iter().map(|c| Ok(c.after.clone())).collect())
 }
 
 /// Why a change's `UPDATE` matched no row: the order is gone, or at another version.
 async fn not_written(tx: &mut Tx, c: &OrderChange) -> StoreResult<StoreError> {
     let version: Option<i64> =
         sqlx::query_scalar("SELECT version FROM work_orders WHERE platform_id = $1 AND id = $2")
-            .bind(c.platform_id)
-            .bind(c.id)
+            .bind(c.after.platform_id)
+            .bind(c.after.id)
             .fetch_optional(&mut **tx)
             .await?;
     Ok(match version {

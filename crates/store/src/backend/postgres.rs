@@ -43,6 +43,13 @@ mod report_sql;
 #[path = "bulk_sql.rs"]
 mod bulk_sql;
 
+/// A time as PostgreSQL keeps it: `timestamptz` holds microseconds, and sqlx drops the
+/// rest.
+fn stored_instant(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    t.trunc_subsecs(6)
+}
+
 pub(crate) async fn open(url: &str) -> StoreResult<sql::SqlStore> {
     let pool = PgPoolOptions::new()
         .max_connections(16)
@@ -55,6 +62,7 @@ pub(crate) async fn open(url: &str) -> StoreResult<sql::SqlStore> {
         writer: pool.clone(),
         reader: pool,
         backend: Backend::Postgres,
+        orders: Default::default(),
     })
 }
 

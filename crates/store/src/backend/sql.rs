@@ -26,6 +26,8 @@ pub struct SqlStore {
     pub(super) reader: Pool<Db>,
     pub(super) group: GroupWriter,
     pub(super) backend: Backend,
+    /// Open orders as this process last wrote them (`order_cache.rs`).
+    pub(super) orders: crate::order_cache::OrderCache,
 }
 
 pub(super) async fn append_event(

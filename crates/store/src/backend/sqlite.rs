@@ -45,6 +45,11 @@ mod report_sql;
 #[path = "bulk_sql.rs"]
 mod bulk_sql;
 
+/// A time as SQLite keeps it: RFC 3339 text with every nanosecond.
+fn stored_instant(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    t
+}
+
 pub(crate) async fn open(
     path: &Path,
     create: bool,
@@ -96,6 +101,7 @@ pub(crate) async fn open(
         writer,
         reader,
         backend: Backend::Sqlite,
+        orders: Default::default(),
     })
 }
 

@@ -1082,9 +1082,40 @@ async fn transition(
     kind: ActionKind,
     body: Bytes,
 ) -> OrderResult<Json<TransitionView>> {
+    // First on this process's copy of the order (no database read). If another process
+    // changed the order since, the version-checked write refuses that copy, and the action
+    // runs once more on the order as stored: a refusal then is a real race, answered 409.
+    if let Some(done) = transition_on(&state, &auth, id, kind, &body, false).await? {
+        return Ok(done);
+    }
+    transition_on(&state, &auth, id, kind, &body, true)
+        .await?
+        .ok_or_else(|| {
+            ApiError::conflict("the order changed meanwhile; reload it and try again").into()
+        })
+}
+
+/// One attempt of [`transition`]: `None` if the copy of the order was stale (only when not
+/// `stored`).
+async fn transition_on(
+    state: &AppState,
+    auth: &Authed<perm::ViewPlatform>,
+    id: i64,
+    kind: ActionKind,
+    body: &Bytes,
+    stored: bool,
+) -> OrderResult<Option<Json<TransitionView>>> {
     let pid = auth.platform_id();
-    let actor = order_actor(&state, &auth.user).await?;
-    let order = load_visible(&state, &auth.user, &actor, id).await?;
+    let actor = order_actor(state, &auth.user).await?;
+    let found = if stored {
+        state.store.order(pid, id).await?
+    } else {
+        state.store.order_for_change(pid, id).await?
+    };
+    let order = match found {
+        Some(o) if visible(&o, &auth.user, &actor) => o,
+        _ => return Err(ApiError::not_found("order").into()),
+    };
     // Role, then state, before the body is read: the same order of checks as `apply`.
     let refused = |error| OrderError::Transition {
         error,
@@ -1113,7 +1144,7 @@ async fn transition(
     let mut fields = if body.iter().all(u8::is_ascii_whitespace) {
         serde_json::Map::new()
     } else {
-        match parse_json::<Value>(&body)? {
+        match parse_json::<Value>(body)? {
             Value::Object(m) => m,
             _ => {
                 return Err(ApiError::new(
@@ -1127,7 +1158,7 @@ async fn transition(
     };
     let mut lead_department_id = order.lead_department_id;
     if matches!(kind, ActionKind::Dispatch | ActionKind::Redispatch) {
-        lead_department_id = Some(department_codes(&state, pid, &mut fields).await?);
+        lead_department_id = Some(department_codes(state, pid, &mut fields).await?);
     }
     fields.insert("action".into(), Value::String(kind.code().into()));
     let action: Action =
@@ -1145,7 +1176,7 @@ async fn transition(
     }
 
     let now = state.clock.now();
-    let calendar = super::calendar::calendar_for(&state, pid).await?;
+    let calendar = super::calendar::calendar_for(state, pid).await?;
     let t = rexian_orders::apply(
         &order.snapshot,
         &action,
@@ -1160,10 +1191,15 @@ async fn transition(
     let (update, event) =
         transition_record(&order, &action, t, auth.actor(), lead_department_id, now);
     let next = update.next_timer_at;
-    let saved = state
+    let saved = match state
         .store
-        .update_order(pid, order.id, order.version, &update, &[event], now)
-        .await?;
+        .update_order(&order, &update, &[event], now)
+        .await
+    {
+        Ok(saved) => saved,
+        Err(StoreError::Conflict(_)) if !stored => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
     if next.is_some_and(|n| n <= now) {
         crate::order_timers::wake();
     }
@@ -1172,12 +1208,12 @@ async fn transition(
         actor: &actor,
         in_list: false,
     };
-    Ok(Json(TransitionView {
+    Ok(Some(Json(TransitionView {
         event_type: event_type.to_owned(),
         from: from.map(|s| s.code().to_owned()),
         to: to.code().to_owned(),
         order: order_view(&saved, v, now),
-    }))
+    })))
 }
 
 /// One thin handler per lifecycle action, each in the OpenAPI document.
