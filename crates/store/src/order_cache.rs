@@ -56,3 +56,86 @@ impl OrderCache {
         self.orders.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use rexian_orders::{
+        Actor as OrderActor, OrderNumber, OrderState, RequestKind, Source, SupervisionLevel,
+        register,
+    };
+
+    fn order(id: i64, version: i64, state: OrderState) -> WorkOrder {
+        let now = Utc.with_ymd_and_hms(2026, 11, 27, 1, 0, 0).unwrap();
+        let number = OrderNumber::parse("BS202611270001").unwrap();
+        let actor = OrderActor::user(rexian_domain::Role::Agent);
+        let mut snapshot = register(number, RequestKind::Help, false, &actor, now)
+            .unwrap()
+            .order;
+        snapshot.state = state;
+        WorkOrder {
+            id,
+            platform_id: 1,
+            number: "BS202611270001".into(),
+            kind: RequestKind::Help,
+            state,
+            urgent: false,
+            confidential: false,
+            leader_flagged: false,
+            source: Source::PhoneCall,
+            supervision_level: SupervisionLevel::None,
+            category_code: None,
+            title: "停水".into(),
+            content: "停水两天".into(),
+            caller_name: "李女士".into(),
+            caller_phone: "13900001234".into(),
+            town: None,
+            address: None,
+            lat: None,
+            lng: None,
+            call_id: None,
+            lead_department_id: None,
+            reply_content: None,
+            public_reply: None,
+            snapshot,
+            sign_due_at: None,
+            handle_due_at: None,
+            callback_due_at: None,
+            next_timer_at: None,
+            version,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn keeps_the_newest_version_and_lets_finished_orders_go() {
+        let cache = OrderCache::default();
+        cache.put(&order(7, 3, OrderState::Dispatched));
+        // A writer that finished later with an older version does not replace it.
+        cache.put(&order(7, 2, OrderState::PendingDispatch));
+        assert_eq!(cache.get(1, 7).map(|o| o.version), Some(3));
+        assert!(cache.get(2, 7).is_none(), "another sub-platform's order 7");
+        cache.put(&order(7, 4, OrderState::Signed));
+        assert_eq!(cache.get(1, 7).map(|o| o.state), Some(OrderState::Signed));
+        cache.put(&order(7, 5, OrderState::Closed));
+        assert!(cache.get(1, 7).is_none(), "a closed order leaves the cache");
+        cache.put(&order(8, 1, OrderState::Registered));
+        cache.forget(1, 8);
+        assert!(cache.get(1, 8).is_none());
+    }
+
+    #[test]
+    fn starts_again_empty_when_full() {
+        let cache = OrderCache::default();
+        for id in 0..CAPACITY as i64 {
+            cache.put(&order(id, 1, OrderState::Registered));
+        }
+        assert!(cache.get(1, 0).is_some());
+        cache.put(&order(CAPACITY as i64, 1, OrderState::Registered));
+        assert!(cache.get(1, 0).is_none());
+        assert!(cache.get(1, CAPACITY as i64).is_some());
+        assert_eq!(cache.lock().len(), 1);
+    }
+}
