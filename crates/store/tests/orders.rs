@@ -376,6 +376,18 @@ async fn an_update_writes_snapshot_columns_and_events_or_nothing() {
                 .unwrap()
                 .is_none()
         );
+        // Registration too answers with the order it built, which must be the row as stored.
+        let at = t0() + Duration::nanoseconds(987_654_321);
+        let (fresh, _) = s
+            .create_order(p, &new_order(at, None), &cli(), at)
+            .await
+            .unwrap();
+        assert_eq!(Some(&fresh), s.order(p, fresh.id).await.unwrap().as_ref());
+        let err = s
+            .create_order(p + 1000, &new_order(at, None), &cli(), at)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
     })
     .await;
 }

@@ -165,96 +165,125 @@ async fn write_new_order(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> StoreResult<(WorkOrder, bool)> {
+    if let Some(key) = &new.idempotency_key
+        && let Some(existing) = order_by_key(tx, platform_id, key).await?
     {
-        if let Some(key) = &new.idempotency_key
-            && let Some(existing) = order_by_key(tx, platform_id, key).await?
-        {
-            return Ok((existing, false));
-        }
-        let prefix: String = sqlx::query_scalar("SELECT order_prefix FROM platforms WHERE id = $1")
-            .bind(platform_id)
-            .fetch_optional(&mut **tx)
-            .await?
-            .ok_or(StoreError::NotFound("sub-platform"))?;
-        let day = local_date(now).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO order_sequences (platform_id, day, last) VALUES ($1, $2, 1) \
-             ON CONFLICT (platform_id, day) DO UPDATE SET last = order_sequences.last + 1 \
-             RETURNING last",
-        )
-        .bind(platform_id)
-        .bind(day.format("%Y%m%d").to_string())
-        .fetch_one(&mut **tx)
-        .await?;
-        let seq = u16::try_from(seq)
-            .ok()
-            .filter(|s| *s <= 9999)
-            .ok_or_else(|| {
-                StoreError::Conflict("all 9999 order numbers of today are used".into())
-            })?;
-        let number = OrderNumber::new(&prefix, day, seq)
-            .map_err(|e| StoreError::Corrupt(format!("order number: {e}")))?;
-        let mut snapshot = new.snapshot.clone();
-        snapshot.number = number.clone();
-        let [sign, handle, callback] = due(&snapshot);
-        let row = sqlx::query(&format!(
-            "INSERT INTO work_orders (platform_id, number, kind, state, urgent, confidential, \
-             leader_flagged, source, supervision_level, category_code, title, content, \
-             caller_name, caller_phone, town, address, lat, lng, call_id, lead_department_id, \
-             reply_content, public_reply, snapshot, sign_due_at, handle_due_at, callback_due_at, \
-             next_timer_at, version, created_at, updated_at, idempotency_key) VALUES ($1, $2, $3, \
-             $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, NULL, NULL, \
-             NULL, $20, $21, $22, $23, NULL, 1, $24, $24, $25) RETURNING {ORDER_COLUMNS}"
-        ))
-        .bind(platform_id)
-        .bind(number.as_str())
-        .bind(snapshot.kind.code())
-        .bind(snapshot.state.code())
-        .bind(snapshot.urgent)
-        .bind(new.confidential)
-        .bind(new.leader_flagged)
-        .bind(new.source.code())
-        .bind(snapshot.supervision_level.code())
-        .bind(&new.category_code)
-        .bind(&new.title)
-        .bind(&new.content)
-        .bind(&new.caller_name)
-        .bind(&new.caller_phone)
-        .bind(&new.town)
-        .bind(&new.address)
-        .bind(new.lat)
-        .bind(new.lng)
-        .bind(&new.call_id)
-        .bind(Json(&snapshot))
-        .bind(sign)
-        .bind(handle)
-        .bind(callback)
-        .bind(now)
-        .bind(&new.idempotency_key)
-        .fetch_one(&mut **tx)
-        .await?;
-        let order = order_from(&row)?;
-        append_event(
-            tx,
-            platform_id,
-            &NewEvent {
-                aggregate: AggregateRef::new("order", order.id),
-                event_type: "order.registered".into(),
-                actor: actor.clone(),
-                occurred_at: now,
-                payload: json!({
-                    "number": order.number, "kind": order.kind, "urgent": order.urgent,
-                    "confidential": order.confidential, "leader_flagged": order.leader_flagged,
-                    "source": order.source, "category_code": order.category_code,
-                    "title": order.title, "town": order.town, "call_id": order.call_id,
-                    "to": order.state,
-                }),
-                reason: None,
-            },
-        )
-        .await?;
-        Ok((order, true))
+        return Ok((existing, false));
     }
+    // The day's next number and the sub-platform's prefix in one round trip; no row for a
+    // sub-platform that does not exist.
+    let day = local_date(now).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let (seq, prefix): (i64, String) = sqlx::query_as(
+        "INSERT INTO order_sequences (platform_id, day, last) \
+         SELECT id, $2, 1 FROM platforms WHERE id = $1 \
+         ON CONFLICT (platform_id, day) DO UPDATE SET last = order_sequences.last + 1 \
+         RETURNING last, (SELECT order_prefix FROM platforms WHERE id = $1)",
+    )
+    .bind(platform_id)
+    .bind(day.format("%Y%m%d").to_string())
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound("sub-platform"))?;
+    let seq = u16::try_from(seq)
+        .ok()
+        .filter(|s| *s <= 9999)
+        .ok_or_else(|| StoreError::Conflict("all 9999 order numbers of today are used".into()))?;
+    let number = OrderNumber::new(&prefix, day, seq)
+        .map_err(|e| StoreError::Corrupt(format!("order number: {e}")))?;
+    let mut snapshot = new.snapshot.clone();
+    snapshot.number = number.clone();
+    let now = stored_instant(now);
+    let [sign, handle, callback] = due(&snapshot).map(|t| t.map(stored_instant));
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO work_orders (platform_id, number, kind, state, urgent, confidential, \
+         leader_flagged, source, supervision_level, category_code, title, content, \
+         caller_name, caller_phone, town, address, lat, lng, call_id, lead_department_id, \
+         reply_content, public_reply, snapshot, sign_due_at, handle_due_at, callback_due_at, \
+         next_timer_at, version, created_at, updated_at, idempotency_key) VALUES ($1, $2, $3, \
+         $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, NULL, NULL, \
+         NULL, $20, $21, $22, $23, NULL, 1, $24, $24, $25) RETURNING id",
+    )
+    .bind(platform_id)
+    .bind(number.as_str())
+    .bind(snapshot.kind.code())
+    .bind(snapshot.state.code())
+    .bind(snapshot.urgent)
+    .bind(new.confidential)
+    .bind(new.leader_flagged)
+    .bind(new.source.code())
+    .bind(snapshot.supervision_level.code())
+    .bind(&new.category_code)
+    .bind(&new.title)
+    .bind(&new.content)
+    .bind(&new.caller_name)
+    .bind(&new.caller_phone)
+    .bind(&new.town)
+    .bind(&new.address)
+    .bind(new.lat)
+    .bind(new.lng)
+    .bind(&new.call_id)
+    .bind(Json(&snapshot))
+    .bind(sign)
+    .bind(handle)
+    .bind(callback)
+    .bind(now)
+    .bind(&new.idempotency_key)
+    .fetch_one(&mut **tx)
+    .await?;
+    // The row as inserted, built here rather than read back (see `updated`).
+    let order = WorkOrder {
+        id,
+        platform_id,
+        number: number.as_str().to_owned(),
+        kind: snapshot.kind,
+        state: snapshot.state,
+        urgent: snapshot.urgent,
+        confidential: new.confidential,
+        leader_flagged: new.leader_flagged,
+        source: new.source,
+        supervision_level: snapshot.supervision_level,
+        category_code: new.category_code.clone(),
+        title: new.title.clone(),
+        content: new.content.clone(),
+        caller_name: new.caller_name.clone(),
+        caller_phone: new.caller_phone.clone(),
+        town: new.town.clone(),
+        address: new.address.clone(),
+        lat: new.lat,
+        lng: new.lng,
+        call_id: new.call_id.clone(),
+        lead_department_id: None,
+        reply_content: None,
+        public_reply: None,
+        snapshot,
+        sign_due_at: sign,
+        handle_due_at: handle,
+        callback_due_at: callback,
+        next_timer_at: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    append_event(
+        tx,
+        platform_id,
+        &NewEvent {
+            aggregate: AggregateRef::new("order", order.id),
+            event_type: "order.registered".into(),
+            actor: actor.clone(),
+            occurred_at: now,
+            payload: json!({
+                "number": order.number, "kind": order.kind, "urgent": order.urgent,
+                "confidential": order.confidential, "leader_flagged": order.leader_flagged,
+                "source": order.source, "category_code": order.category_code,
+                "title": order.title, "town": order.town, "call_id": order.call_id,
+                "to": order.state,
+            }),
+            reason: None,
+        },
+    )
+    .await?;
+    Ok((order, true))
 }
 
 #[async_trait]
