@@ -133,6 +133,26 @@ where
     }
 }
 
+/// A sub-platform with one registered order, and that order's snapshot once submitted.
+async fn one_order(s: &dyn Store) -> (i64, WorkOrder, OrderSnapshot) {
+    let p = s
+        .seed_platform(&seed("a", "BS"), &cli(), t0())
+        .await
+        .unwrap()
+        .id;
+    let (o, _) = s
+        .create_order(p, &new_order(t0(), None), &cli(), t0())
+        .await
+        .unwrap();
+    let submitted = applied(
+        &o.snapshot,
+        &Action::SubmitForDispatch,
+        rexian_domain::Role::Agent,
+        t0(),
+    );
+    (p, o, submitted)
+}
+
 async fn event_types(s: &dyn Store, platform: i64, id: i64) -> Vec<String> {
     s.events(platform, &AggregateRef::new("order", id), None, 100)
         .await
@@ -569,21 +589,7 @@ async fn concurrent_transitions_succeed_or_fail_each_on_its_own() {
 async fn a_copy_made_stale_by_another_process_is_refused_then_read_again() {
     for_each_backend(|db| async move {
         let s = db.store.clone();
-        let p = s
-            .seed_platform(&seed("a", "BS"), &cli(), t0())
-            .await
-            .unwrap()
-            .id;
-        let (o, _) = s
-            .create_order(p, &new_order(t0(), None), &cli(), t0())
-            .await
-            .unwrap();
-        let submitted = applied(
-            &o.snapshot,
-            &Action::SubmitForDispatch,
-            rexian_domain::Role::Agent,
-            t0(),
-        );
+        let (p, o, submitted) = one_order(s.as_ref()).await;
         let update = update_to(submitted, None);
         let mine = s.update_order(&o, &update, &[], t0()).await.unwrap();
         assert_eq!(
@@ -659,21 +665,7 @@ async fn the_inbox_pages_by_deadline_without_gaps_or_repeats() {
 async fn racing_transitions_of_one_order_store_exactly_the_winner() {
     for_each_backend(|db| async move {
         let s = db.store.clone();
-        let p = s
-            .seed_platform(&seed("a", "BS"), &cli(), t0())
-            .await
-            .unwrap()
-            .id;
-        let (o, _) = s
-            .create_order(p, &new_order(t0(), None), &cli(), t0())
-            .await
-            .unwrap();
-        let submitted = applied(
-            &o.snapshot,
-            &Action::SubmitForDispatch,
-            rexian_domain::Role::Agent,
-            t0(),
-        );
+        let (p, o, submitted) = one_order(s.as_ref()).await;
         let mut tasks = Vec::new();
         for i in 0..40 {
             let update = OrderUpdate {
