@@ -731,6 +731,55 @@ async fn an_action_after_another_process_changed_the_order_uses_the_stored_order
     .await;
 }
 
+/// A refusal must not come from a stale copy either: another process dispatched the order
+/// after the server last wrote it, and the department's sign-for is judged on the stored
+/// order (dispatched to it), not on the copy (pending dispatch, no department).
+#[tokio::test]
+async fn a_refusal_is_judged_on_the_stored_order_not_a_stale_copy() {
+    each_backend(|app| async move {
+        let agent = app.login("agent1").await;
+        let dept = app.login("dept1").await;
+        let id = app.create(&agent, new_order()).await["id"]
+            .as_i64()
+            .unwrap();
+        app.act(&agent, id, "submit", json!({})).await;
+
+        let elsewhere = rexian_store::open(&app.db.location).await.unwrap();
+        let stored = elsewhere.order(app.baisha, id).await.unwrap().unwrap();
+        let code = elsewhere.list_departments(app.baisha).await.unwrap()[0]
+            .code
+            .clone();
+        let dispatch = rexian_orders::Action::Dispatch {
+            lead_department: rexian_orders::DepartmentCode::parse(&code).unwrap(),
+            assisting_departments: vec![],
+        };
+        let t = rexian_orders::apply(
+            &stored.snapshot,
+            &dispatch,
+            &rexian_orders::Actor::user(Role::ShiftLeader),
+            monday_10am(),
+            &rexian_orders::Calendar::bundled(),
+            &rexian_orders::TimeLimits::bundled(),
+        )
+        .unwrap();
+        let update = rexian_store::OrderUpdate {
+            snapshot: t.order,
+            lead_department_id: Some(app.dept_a),
+            reply_content: None,
+            publish_reply: false,
+            next_timer_at: None,
+        };
+        elsewhere
+            .update_order(&stored, &update, &[], monday_10am())
+            .await
+            .unwrap();
+
+        let order = app.act(&dept, id, "sign", json!({})).await;
+        assert_eq!(order["state"], "signed", "{order}");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn concurrent_actions_on_one_order_apply_once_and_the_api_is_documented() {
     each_backend(|app| async move {

@@ -1082,10 +1082,12 @@ async fn transition(
     kind: ActionKind,
     body: Bytes,
 ) -> OrderResult<Json<TransitionView>> {
-    // First on this process's copy of the order (no database read). If another process
-    // changed the order since, the version-checked write refuses that copy, and the action
-    // runs once more on the order as stored: a refusal then is a real race, answered 409.
-    if let Some(done) = transition_on(&state, &auth, id, kind, &body, false).await? {
+    // First on this process's copy of the order (no database read). The copy is stale if
+    // another process changed the order since: then the version-checked write refuses it, or
+    // the checks refuse on its old state or department. Either way nothing was written, and
+    // the stored order decides: the action runs once more on it (a conflict then is a real
+    // race, answered 409).
+    if let Ok(Some(done)) = transition_on(&state, &auth, id, kind, &body, false).await {
         return Ok(done);
     }
     transition_on(&state, &auth, id, kind, &body, true)
