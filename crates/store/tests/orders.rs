@@ -782,3 +782,154 @@ async fn pending_callbacks_due_lists_every_one_in_the_range() {
     })
     .await;
 }
+
+/// Registrations queued together are written together (one statement per kind of row); each
+/// still gets the next number of its own sub-platform and day, its own stored row and event,
+/// and the order registered before under its idempotency key. One for a sub-platform that
+/// does not exist fails alone.
+#[tokio::test]
+async fn concurrent_registrations_number_each_sub_platform_without_gaps() {
+    for_each_backend(|db| async move {
+        let s = db.store.clone();
+        let a = s
+            .seed_platform(&seed("a", "BS"), &cli(), t0())
+            .await
+            .unwrap()
+            .id;
+        let b = s
+            .seed_platform(&seed("b", "QZ"), &cli(), t0())
+            .await
+            .unwrap()
+            .id;
+        // First a wave of plain registrations, every fifth on sub-platform b; then one where
+        // three share a key and one has no sub-platform (which sends its batch to be written
+        // write by write).
+        let mut tasks = Vec::new();
+        for wave in [0..40, 40..45] {
+            for i in wave {
+                let platform = match i {
+                    44 => 999_999,
+                    _ if i % 5 == 0 => b,
+                    _ => a,
+                };
+                let key = (i > 40).then_some("twice");
+                let new = new_order(t0(), key);
+                let s = s.clone();
+                tasks.push(tokio::spawn(async move {
+                    let r = s.create_order(platform, &new, &cli(), t0()).await;
+                    (platform, key.is_some(), r)
+                }));
+            }
+            tokio::task::yield_now().await;
+        }
+        let mut numbers: std::collections::HashMap<i64, Vec<String>> = Default::default();
+        let mut keyed = Vec::new();
+        for task in tasks {
+            let (platform, has_key, r) = task.await.unwrap();
+            if platform == 999_999 {
+                assert!(
+                    matches!(r, Err(StoreError::NotFound("sub-platform"))),
+                    "{r:?}"
+                );
+                continue;
+            }
+            let (order, created) = r.unwrap();
+            assert_eq!(order.platform_id, platform);
+            assert_eq!(
+                s.order(platform, order.id).await.unwrap(),
+                Some(order.clone())
+            );
+            if has_key {
+                keyed.push((order.id, created));
+            }
+            if created {
+                assert_eq!(
+                    event_types(s.as_ref(), platform, order.id).await,
+                    ["order.registered"]
+                );
+                numbers.entry(platform).or_default().push(order.number);
+            }
+        }
+        // The three with one key: one order, created once.
+        assert_eq!(keyed.len(), 3);
+        assert!(keyed.iter().all(|(id, _)| *id == keyed[0].0));
+        assert_eq!(keyed.iter().filter(|(_, created)| *created).count(), 1);
+        for (platform, prefix, count) in [(a, "BS", 33), (b, "QZ", 9)] {
+            let mut got = numbers.remove(&platform).unwrap_or_default();
+            got.sort();
+            let want: Vec<String> = (1..=count)
+                .map(|n| format!("{prefix}20261127{n:04}"))
+                .collect();
+            assert_eq!(got, want, "{prefix}");
+        }
+    })
+    .await;
+}
+
+/// The group writer keeps its connection between batches (giving it back costs a round
+/// trip), but not from the other writers: on SQLite they share the one write connection, and
+/// a direct write still gets its turn while transitions keep coming, and once they stopped.
+#[tokio::test]
+async fn other_writes_get_their_turn_while_the_group_writer_is_busy() {
+    for_each_backend(|db| async move {
+        let s = db.store.clone();
+        let (p, o, submitted) = one_order(s.as_ref()).await;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let busy = {
+            let (s, stop) = (s.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    // The same transition again and again from the first version: refused
+                    // each time, but each is a batch of the group writer.
+                    let _ = s
+                        .update_order(&o, &update_to(submitted.clone(), None), &[], t0())
+                        .await;
+                    s.create_order(p, &new_order(t0(), None), &cli(), t0())
+                        .await
+                        .unwrap();
+                    n += 1;
+                }
+                n
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let patience = std::time::Duration::from_secs(5);
+        for code in ["c", "d"] {
+            let seeded =
+                tokio::time::timeout(patience, s.seed_platform(&seed(code, "CJ"), &cli(), t0()))
+                    .await;
+            assert!(matches!(seeded, Ok(Ok(_))), "{code}: {seeded:?}");
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(busy.await.unwrap() > 0);
+        let seeded =
+            tokio::time::timeout(patience, s.seed_platform(&seed("e", "LD"), &cli(), t0())).await;
+        assert!(matches!(seeded, Ok(Ok(_))), "after: {seeded:?}");
+    })
+    .await;
+}
+
+/// SQLite's WAL is copied into the database file in the background (not by the writer's
+/// commit, which SQLite would do only past 20,000 pages): the file grows with the orders
+/// written without anyone asking for a checkpoint.
+#[tokio::test]
+async fn the_sqlite_wal_is_checkpointed_in_the_background() {
+    let db = testing::sqlite().await;
+    let rexian_store::DatabaseLocation::Sqlite { path, .. } = &db.location else {
+        panic!("a SQLite location");
+    };
+    let s = db.store.clone();
+    let (p, _, _) = one_order(s.as_ref()).await;
+    let settle = std::time::Duration::from_millis(1500);
+    tokio::time::sleep(settle).await;
+    let before = std::fs::metadata(path).unwrap().len();
+    for _ in 0..300 {
+        s.create_order(p, &new_order(t0(), None), &cli(), t0())
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(settle).await;
+    let after = std::fs::metadata(path).unwrap().len();
+    assert!(after > before, "the database file stayed at {before} bytes");
+}

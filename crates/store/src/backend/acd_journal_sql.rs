@@ -104,7 +104,7 @@ impl AcdJournalStore for SqlStore {
 /// The statements of one ACD step: the journal entry, the agent events, the finished calls
 /// (with the callback list) and the late ratings.
 async fn write_step(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     platform_id: i64,
     step: &AcdStep,
     actor: &Actor,

@@ -119,7 +119,7 @@ impl BulkStore for SqlStore {
                     events.push(ev);
                 }
             }
-            append_events(&mut tx, platform_id, &events).await?;
+            append_events(&mut tx, events.iter().map(|e| (platform_id, e))).await?;
             stored += rows.len() as u64;
         }
         tx.commit().await?;

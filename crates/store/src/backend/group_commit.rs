@@ -1,8 +1,8 @@
-//! Group commit: the hot writes (work-order transitions, the live ACD's journal) are queued
-//! to one writer task, which runs every write waiting in the queue in ONE transaction and
-//! answers each caller only after that transaction committed. Under load a commit (and on
-//! PostgreSQL its fsync) is shared by many requests; alone, a write is its own batch and
-//! waits for nothing.
+//! Group commit: the hot writes (work-order registrations and transitions, the live ACD's
+//! journal) are queued to one writer task, which runs every write waiting in the queue in ONE
+//! transaction and answers each caller only after that transaction committed. Under load a
+//! commit (and on PostgreSQL its fsync) is shared by many requests; alone, a write is its own
+//! batch and waits for nothing.
 //!
 //! Semantics are those of one transaction per write:
 //! - a write is acknowledged only after the commit that holds it (nothing acknowledged is
@@ -10,42 +10,45 @@
 //! - a write that fails leaves nothing behind: when any write of a batch returns an error,
 //!   the batch is rolled back and every write of it runs again alone, in its own
 //!   transaction, so one bad write never fails or half-applies its neighbours;
-//! - writes run in the order they were queued (the ACD journal relies on it).
+//! - writes run in the order they were queued (the ACD journal relies on it); the order
+//!   writes of one run (below) are of distinct orders, so their order inside it is free.
 //!
 //! Writes are closures that can run twice (for the retry alone), so they own their data.
-//! Work-order transitions, the hottest write, are data instead of closures: the transitions
-//! next to each other in a batch run as ONE multi-row `UPDATE … FROM (VALUES …)` and ONE
-//! multi-row event `INSERT` (`orders_sql::write_order_changes`), because each statement is a
-//! round trip to the database (on SQLite, to sqlx's connection thread and back), and those
-//! round trips, one after the other in the writer, were what limited the throughput. The
-//! `UPDATE` returns no rows (the stored orders are computed from the loaded ones), so it
-//! tells only how many orders matched their expected version: if not all did, the batch runs
-//! again write by write, and each transition that no longer matches fails alone, having
-//! written nothing.
+//! Work-order registrations and transitions, the hottest writes, are data instead: the ones
+//! next to each other in a batch are written with one statement per kind of row
+//! (`order_writes_sql::write_orders`), because each statement is a round trip to the
+//! database (on SQLite, to sqlx's connection thread and back), and those round trips, one
+//! after the other in the writer, were what limited the throughput.
+//!
+//! The writer keeps its connection between batches for up to [`HOLD`] (see there).
 //! This file is compiled once per backend like `sql.rs` (`super::Db`).
 
 use std::any::Any;
 use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::{Duration, Instant};
 
-use sqlx::{Pool, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, Pool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use super::Db;
-use super::orders_sql::{OrderChange, write_order_changes};
+use super::order_writes_sql::{OrderChange, Registration, write_orders};
 use crate::orders::WorkOrder;
 use crate::{StoreError, StoreResult};
 
-pub(super) type Tx = Transaction<'static, Db>;
+pub(super) type Tx<'t> = Transaction<'t, Db>;
 type Value = Box<dyn Any + Send>;
 type Running<'c> = Pin<Box<dyn Future<Output = StoreResult<Value>> + Send + 'c>>;
-type Write = Box<dyn for<'c> Fn(&'c mut Tx) -> Running<'c> + Send + Sync>;
+type Write = Box<dyn for<'c, 't> Fn(&'c mut Tx<'t>) -> Running<'c> + Send + Sync>;
 
 enum Work {
     /// Any write: a closure run against the batch's transaction.
     Closure(Write),
-    /// A work-order transition, run together with the transitions queued next to it.
+    /// A work-order registration, run together with the order writes queued next to it.
+    Register(Box<Registration>),
+    /// A work-order transition, run together with the order writes queued next to it.
     Order(Box<OrderChange>),
 }
 
@@ -56,6 +59,11 @@ struct Job {
 
 /// Most writes in one transaction: bounds the latency a batch adds to its first write.
 const MAX_BATCH: usize = 256;
+/// How long the writer keeps its connection, busy or idle, before giving it back to the
+/// pool. Giving it back costs a round trip (sqlx tests every connection that comes back) and
+/// taking it again a wake-up; per batch, that was a third of the writer's time. Other writers
+/// (on SQLite the one write connection is shared) still get their turn at least this often.
+const HOLD: Duration = Duration::from_millis(20);
 /// Writes waiting beyond this make callers wait to queue (back-pressure, bounded memory).
 const QUEUE: usize = 4096;
 
@@ -86,7 +94,9 @@ impl GroupWriter {
     ) -> StoreResult<impl Future<Output = StoreResult<T>> + Send + 'static>
     where
         T: Send + 'static,
-        F: for<'c> Fn(&'c mut Tx) -> Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'c>>
+        F: for<'c, 't> Fn(
+                &'c mut Tx<'t>,
+            ) -> Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'c>>
             + Send
             + Sync
             + 'static,
@@ -100,8 +110,19 @@ impl GroupWriter {
 
     /// Applies a work-order transition (see the module comment); the stored order once
     /// committed.
-    pub(super) async fn order_change(&self, change: OrderChange) -> StoreResult<WorkOrder> {
+    pub(super) async fn change(&self, change: OrderChange) -> StoreResult<WorkOrder> {
         self.send(Work::Order(Box::new(change))).await?.await
+    }
+
+    /// Registers a work order (see the module comment); the stored order once committed,
+    /// and whether it was created (false: registered before under the same idempotency key).
+    pub(super) async fn register(
+        &self,
+        registration: Registration,
+    ) -> StoreResult<(WorkOrder, bool)> {
+        self.send(Work::Register(Box::new(registration)))
+            .await?
+            .await
     }
 
     async fn send<T: Send + 'static>(
@@ -129,34 +150,77 @@ fn stopped() -> StoreError {
 
 async fn run(pool: Pool<Db>, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        run_batch(&pool, std::mem::take(&mut batch)).await;
+    // The connection, kept from one batch to the next until HOLD after it was taken.
+    let mut held: Option<(PoolConnection<Db>, Instant)> = None;
+    loop {
+        let received = match &held {
+            Some((_, since)) => {
+                let left = HOLD.saturating_sub(since.elapsed());
+                match tokio::time::timeout(left, jobs.recv_many(&mut batch, MAX_BATCH)).await {
+                    Ok(received) => received,
+                    Err(_) => {
+                        held = None;
+                        continue;
+                    }
+                }
+            }
+            None => jobs.recv_many(&mut batch, MAX_BATCH).await,
+        };
+        if received == 0 {
+            return;
+        }
+        let (mut conn, since) = match held.take() {
+            Some(h) => h,
+            None => match pool.acquire().await {
+                Ok(conn) => (conn, Instant::now()),
+                Err(e) => {
+                    let e = StoreError::from(e).to_string();
+                    for job in batch.drain(..) {
+                        let _ = job.reply.send(Err(StoreError::Corrupt(e.clone())));
+                    }
+                    continue;
+                }
+            },
+        };
+        // After an error outside the writes' own results, the pool tests the connection
+        // (and replaces a broken one).
+        if run_batch(&mut conn, std::mem::take(&mut batch)).await && since.elapsed() < HOLD {
+            held = Some((conn, since));
+        }
     }
 }
 
-async fn run_batch(pool: &Pool<Db>, batch: Vec<Job>) {
+/// Runs and answers `batch`; false if the connection may be unusable (an error outside the
+/// writes' own results).
+async fn run_batch(conn: &mut PoolConnection<Db>, batch: Vec<Job>) -> bool {
     if batch.len() > 1 {
-        match together(pool, &batch).await {
+        match together(conn, &batch).await {
             Ok(results) => {
                 for (job, result) in batch.into_iter().zip(results) {
                     let _ = job.reply.send(result);
                 }
-                return;
+                return true;
             }
             Err(e) => tracing::debug!(error = %e, writes = batch.len(),
                 "a grouped write failed; running each write of the batch alone"),
         }
     }
+    let mut healthy = true;
     for job in batch {
-        let result = alone(pool, &job).await;
+        let result = alone(conn, &job).await;
+        healthy &= !matches!(result, Err(StoreError::Database(_)));
         let _ = job.reply.send(result);
     }
+    healthy
 }
 
 /// The whole batch in one transaction: one result per job. An `Err` of the whole means
 /// nothing was committed; a job's own `Err` inside means that job wrote nothing.
-async fn together(pool: &Pool<Db>, batch: &[Job]) -> StoreResult<Vec<StoreResult<Value>>> {
-    let mut tx = pool.begin().await?;
+async fn together(
+    conn: &mut PoolConnection<Db>,
+    batch: &[Job],
+) -> StoreResult<Vec<StoreResult<Value>>> {
+    let mut tx = conn.begin().await?;
     let mut results = Vec::with_capacity(batch.len());
     let mut next = 0;
     while let Some(job) = batch.get(next) {
@@ -165,22 +229,35 @@ async fn together(pool: &Pool<Db>, batch: &[Job]) -> StoreResult<Vec<StoreResult
                 results.push(Ok(write(&mut tx).await?));
                 next += 1;
             }
-            Work::Order(_) => {
-                // The transitions from here on, up to the first that changes an order already
-                // in the run (its expected version depends on the earlier one's update).
+            Work::Register(_) | Work::Order(_) => {
+                // The order writes from here on, up to a closure or to the first transition
+                // of an order already in the run (its expected version depends on the earlier
+                // one's update).
                 let mut orders = HashSet::new();
-                let run: Vec<&OrderChange> = batch[next..]
+                let run: Vec<&Work> = batch[next..]
                     .iter()
-                    .map_while(|j| match &j.work {
-                        Work::Order(c) if orders.insert((c.after.platform_id, c.after.id)) => {
-                            Some(&**c)
-                        }
-                        _ => None,
+                    .map(|j| &j.work)
+                    .take_while(|w| match w {
+                        Work::Register(_) => true,
+                        Work::Order(c) => orders.insert((c.after.platform_id, c.after.id)),
+                        Work::Closure(_) => false,
                     })
                     .collect();
                 next += run.len();
-                for r in write_order_changes(&mut tx, &run).await? {
-                    results.push(r.map(|order| Box::new(order) as Value));
+                let (registrations, changes) = split(&run);
+                let written = write_orders(&mut tx, &registrations, &changes).await?;
+                let mut registered = written.registered.into_iter();
+                let mut changed = written.changed.into_iter();
+                for work in run {
+                    let result = match work {
+                        Work::Register(_) => registered.next().map(|r| r.map(boxed)),
+                        _ => changed.next().map(|r| r.map(boxed)),
+                    };
+                    results.push(result.unwrap_or_else(|| {
+                        Err(StoreError::Corrupt(
+                            "group commit: a write without a result".into(),
+                        ))
+                    }));
                 }
             }
         }
@@ -189,18 +266,41 @@ async fn together(pool: &Pool<Db>, batch: &[Job]) -> StoreResult<Vec<StoreResult
     Ok(results)
 }
 
-async fn alone(pool: &Pool<Db>, job: &Job) -> StoreResult<Value> {
-    let mut tx = pool.begin().await?;
+async fn alone(conn: &mut PoolConnection<Db>, job: &Job) -> StoreResult<Value> {
+    let mut tx = conn.begin().await?;
     let value = match &job.work {
         Work::Closure(write) => write(&mut tx).await?,
-        Work::Order(change) => {
-            let mut results = write_order_changes(&mut tx, &[&**change]).await?;
-            let order = results
-                .pop()
-                .unwrap_or(Err(StoreError::NotFound("order")))?;
-            Box::new(order) as Value
+        work => {
+            let (registrations, changes) = split(&[work]);
+            let written = write_orders(&mut tx, &registrations, &changes).await?;
+            match (
+                written.registered.into_iter().next(),
+                written.changed.into_iter().next(),
+            ) {
+                (Some(r), _) => boxed(r?),
+                (None, Some(c)) => boxed(c?),
+                (None, None) => return Err(StoreError::NotFound("order")),
+            }
         }
     };
     tx.commit().await?;
     Ok(value)
+}
+
+/// The registrations and the transitions of a run of order writes, each in queue order.
+fn split<'w>(run: &[&'w Work]) -> (Vec<&'w Registration>, Vec<&'w OrderChange>) {
+    let mut registrations = Vec::new();
+    let mut changes = Vec::new();
+    for work in run {
+        match work {
+            Work::Register(r) => registrations.push(&**r),
+            Work::Order(c) => changes.push(&**c),
+            Work::Closure(_) => {}
+        }
+    }
+    (registrations, changes)
+}
+
+fn boxed<T: Send + 'static>(value: T) -> Value {
+    Box::new(value)
 }

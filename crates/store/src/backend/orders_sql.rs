@@ -6,15 +6,15 @@ use chrono::{DateTime, Utc};
 use rexian_domain::{Actor, AggregateRef, NewEvent};
 use rexian_orders::{
     OrderNumber, OrderSnapshot, OrderState, RequestKind, Source, SupervisionLevel,
-    calendar::{HolidaySchedule, local_date},
+    calendar::HolidaySchedule,
 };
 
 use serde_json::json;
 use sqlx::{QueryBuilder, Row, Transaction, types::Json};
 
-use super::group_commit::Tx;
-use super::sql::{SqlStore, append_event, append_events, event};
-use super::{Db, stored_instant};
+use super::Db;
+use super::order_writes_sql::{OrderChange, Registration, updated};
+use super::sql::{SqlStore, append_event, event};
 use crate::orders::{
     Attachment, DeadlineCursor, MAX_ORDER_PAGE, MatterCategory, NewAttachment, NewOrder,
     OrderFilter, OrderStore, OrderUpdate, PublicOrderStatus, WorkOrder,
@@ -116,7 +116,7 @@ pub(super) fn due(snapshot: &OrderSnapshot) -> [Option<DateTime<Utc>>; 3] {
     ]
 }
 
-async fn order_by_key(
+pub(super) async fn order_by_key(
     tx: &mut Transaction<'_, Db>,
     platform_id: i64,
     key: &str,
@@ -132,9 +132,8 @@ async fn order_by_key(
 }
 
 impl SqlStore {
-    /// Through the group writer, like transitions: a registration holds the one writer
-    /// connection for five statements, and done apart from the writer it made every batch of
-    /// transitions wait behind it.
+    /// Through the group writer, like transitions: with the registrations and transitions
+    /// queued next to it, one statement per kind of row.
     async fn try_create_order(
         &self,
         platform_id: i64,
@@ -142,148 +141,15 @@ impl SqlStore {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> StoreResult<(WorkOrder, bool)> {
-        let job = std::sync::Arc::new((new.clone(), actor.clone()));
         self.group
-            .queue(move |tx| {
-                let job = job.clone();
-                Box::pin(async move {
-                    let (new, actor) = &*job;
-                    write_new_order(tx, platform_id, new, actor, now).await
-                })
+            .register(Registration {
+                platform_id,
+                new: new.clone(),
+                actor: actor.clone(),
+                now,
             })
-            .await?
             .await
     }
-}
-
-/// Registers `new` in `tx`: the next number of its day, the order row and its event; or the
-/// order registered before under the same idempotency key.
-async fn write_new_order(
-    tx: &mut Tx,
-    platform_id: i64,
-    new: &NewOrder,
-    actor: &Actor,
-    now: DateTime<Utc>,
-) -> StoreResult<(WorkOrder, bool)> {
-    if let Some(key) = &new.idempotency_key
-        && let Some(existing) = order_by_key(tx, platform_id, key).await?
-    {
-        return Ok((existing, false));
-    }
-    // The day's next number and the sub-platform's prefix in one round trip; no row for a
-    // sub-platform that does not exist.
-    let day = local_date(now).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let (seq, prefix): (i64, String) = sqlx::query_as(
-        "INSERT INTO order_sequences (platform_id, day, last) \
-         SELECT id, $2, 1 FROM platforms WHERE id = $1 \
-         ON CONFLICT (platform_id, day) DO UPDATE SET last = order_sequences.last + 1 \
-         RETURNING last, (SELECT order_prefix FROM platforms WHERE id = $1)",
-    )
-    .bind(platform_id)
-    .bind(day.format("%Y%m%d").to_string())
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or(StoreError::NotFound("sub-platform"))?;
-    let seq = u16::try_from(seq)
-        .ok()
-        .filter(|s| *s <= 9999)
-        .ok_or_else(|| StoreError::Conflict("all 9999 order numbers of today are used".into()))?;
-    let number = OrderNumber::new(&prefix, day, seq)
-        .map_err(|e| StoreError::Corrupt(format!("order number: {e}")))?;
-    let mut snapshot = new.snapshot.clone();
-    snapshot.number = number.clone();
-    let now = stored_instant(now);
-    let [sign, handle, callback] = due(&snapshot).map(|t| t.map(stored_instant));
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO work_orders (platform_id, number, kind, state, urgent, confidential, \
-         leader_flagged, source, supervision_level, category_code, title, content, \
-         caller_name, caller_phone, town, address, lat, lng, call_id, lead_department_id, \
-         reply_content, public_reply, snapshot, sign_due_at, handle_due_at, callback_due_at, \
-         next_timer_at, version, created_at, updated_at, idempotency_key) VALUES ($1, $2, $3, \
-         $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, NULL, NULL, \
-         NULL, $20, $21, $22, $23, NULL, 1, $24, $24, $25) RETURNING id",
-    )
-    .bind(platform_id)
-    .bind(number.as_str())
-    .bind(snapshot.kind.code())
-    .bind(snapshot.state.code())
-    .bind(snapshot.urgent)
-    .bind(new.confidential)
-    .bind(new.leader_flagged)
-    .bind(new.source.code())
-    .bind(snapshot.supervision_level.code())
-    .bind(&new.category_code)
-    .bind(&new.title)
-    .bind(&new.content)
-    .bind(&new.caller_name)
-    .bind(&new.caller_phone)
-    .bind(&new.town)
-    .bind(&new.address)
-    .bind(new.lat)
-    .bind(new.lng)
-    .bind(&new.call_id)
-    .bind(Json(&snapshot))
-    .bind(sign)
-    .bind(handle)
-    .bind(callback)
-    .bind(now)
-    .bind(&new.idempotency_key)
-    .fetch_one(&mut **tx)
-    .await?;
-    // The row as inserted, built here rather than read back (see `updated`).
-    let order = WorkOrder {
-        id,
-        platform_id,
-        number: number.as_str().to_owned(),
-        kind: snapshot.kind,
-        state: snapshot.state,
-        urgent: snapshot.urgent,
-        confidential: new.confidential,
-        leader_flagged: new.leader_flagged,
-        source: new.source,
-        supervision_level: snapshot.supervision_level,
-        category_code: new.category_code.clone(),
-        title: new.title.clone(),
-        content: new.content.clone(),
-        caller_name: new.caller_name.clone(),
-        caller_phone: new.caller_phone.clone(),
-        town: new.town.clone(),
-        address: new.address.clone(),
-        lat: new.lat,
-        lng: new.lng,
-        call_id: new.call_id.clone(),
-        lead_department_id: None,
-        reply_content: None,
-        public_reply: None,
-        snapshot,
-        sign_due_at: sign,
-        handle_due_at: handle,
-        callback_due_at: callback,
-        next_timer_at: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    append_event(
-        tx,
-        platform_id,
-        &NewEvent {
-            aggregate: AggregateRef::new("order", order.id),
-            event_type: "order.registered".into(),
-            actor: actor.clone(),
-            occurred_at: now,
-            payload: json!({
-                "number": order.number, "kind": order.kind, "urgent": order.urgent,
-                "confidential": order.confidential, "leader_flagged": order.leader_flagged,
-                "source": order.source, "category_code": order.category_code,
-                "title": order.title, "town": order.town, "call_id": order.call_id,
-                "to": order.state,
-            }),
-            reason: None,
-        },
-    )
-    .await?;
-    Ok((order, true))
 }
 
 #[async_trait]
@@ -569,7 +435,7 @@ impl OrderStore for SqlStore {
         // written by one statement per kind of row.
         let stored = self
             .group
-            .order_change(OrderChange {
+            .change(OrderChange {
                 after: updated(order, update, now),
                 expected_version: order.version,
                 events: events.to_vec(),
@@ -781,133 +647,5 @@ fn category_from(row: &DbRow) -> StoreResult<MatterCategory> {
         name: row.try_get("name")?,
         parent_code: row.try_get("parent_code")?,
         active: row.try_get("active")?,
-    })
-}
-
-/// The order as [`write_order_changes`] stores `update` of `before` at `now`, computed here
-/// instead of read back (`RETURNING` a row was a hand-off per row to sqlx's SQLite thread,
-/// inside the one writer). Times at the precision the backend keeps.
-fn updated(before: &WorkOrder, update: &OrderUpdate, now: DateTime<Utc>) -> WorkOrder {
-    let s = &update.snapshot;
-    let [sign, handle, callback] = due(s).map(|t| t.map(stored_instant));
-    let reply_content = update
-        .reply_content
-        .clone()
-        .or_else(|| before.reply_content.clone());
-    WorkOrder {
-        state: s.state,
-        supervision_level: s.supervision_level,
-        lead_department_id: update.lead_department_id,
-        public_reply: if update.publish_reply {
-            reply_content.clone()
-        } else {
-            before.public_reply.clone()
-        },
-        reply_content,
-        snapshot: s.clone(),
-        sign_due_at: sign,
-        handle_due_at: handle,
-        callback_due_at: callback,
-        next_timer_at: update.next_timer_at.map(stored_instant),
-        version: before.version + 1,
-        updated_at: stored_instant(now),
-        ..before.clone()
-    }
-}
-
-/// One transition to store: the order as it is to be stored, only if it is still at
-/// `expected_version`, and its events.
-pub(super) struct OrderChange {
-    pub after: WorkOrder,
-    pub expected_version: i64,
-    pub events: Vec<NewEvent>,
-}
-
-/// Columns a row of the `VALUES` list of [`write_order_changes`] binds.
-const CHANGE_COLUMNS: usize = 15;
-
-/// Stores transitions of distinct orders with one `UPDATE … FROM (VALUES …)` and one event
-/// `INSERT`, whatever their number: a statement is a round trip, and the writer runs its
-/// batches one after the other. One result per change, in order.
-///
-/// A change whose order is gone or no longer at its expected version writes nothing. With
-/// more than one change, the database says only how many rows matched, not which: when not
-/// all did, the whole is an `Err` (the group writer rolls the batch back and runs each write
-/// alone, which finds out). Alone, such a change gets `NotFound` or `Conflict`.
-pub(super) async fn write_order_changes(
-    tx: &mut Tx,
-    changes: &[&OrderChange],
-) -> StoreResult<Vec<StoreResult<WorkOrder>>> {
-    // SQLite allows 32,766 parameters a statement; the writer's batches are far below.
-    for chunk in changes.chunks(32_766 / CHANGE_COLUMNS) {
-        let mut qb = QueryBuilder::<Db>::new(
-            "UPDATE work_orders SET state = v.column4, supervision_level = v.column5, \
-             lead_department_id = v.column6, reply_content = v.column7, \
-             public_reply = v.column8, snapshot = v.column9, sign_due_at = v.column10, \
-             handle_due_at = v.column11, callback_due_at = v.column12, \
-             next_timer_at = v.column13, version = v.column14, updated_at = v.column15 FROM (",
-        );
-        qb.push_values(chunk, |mut b, c| {
-            let o = &c.after;
-            b.push_bind(o.platform_id)
-                .push_bind(o.id)
-                .push_bind(c.expected_version)
-                .push_bind(o.state.code())
-                .push_bind(o.supervision_level.code())
-                .push_bind(o.lead_department_id)
-                .push_bind(o.reply_content.as_deref())
-                .push_bind(o.public_reply.as_deref())
-                .push_bind(Json(&o.snapshot))
-                .push_bind(o.sign_due_at)
-                .push_bind(o.handle_due_at)
-                .push_bind(o.callback_due_at)
-                .push_bind(o.next_timer_at)
-                .push_bind(o.version)
-                .push_bind(o.updated_at);
-        });
-        qb.push(
-            ") AS v WHERE work_orders.platform_id = v.column1 AND work_orders.id = v.column2 \
-             AND work_orders.version = v.column3",
-        );
-        let written = qb.build().execute(&mut **tx).await?.rows_affected();
-        if written != chunk.len() as u64 {
-            if let [only] = changes {
-                return Ok(vec![Err(not_written(tx, only).await?)]);
-            }
-            return Err(StoreError::Conflict(format!(
-                "{} of {} orders changed meanwhile",
-                chunk.len() as u64 - written,
-                chunk.len()
-            )));
-        }
-    }
-    // The events, per sub-platform, in the order of the changes.
-    let mut events: Vec<(i64, Vec<&NewEvent>)> = Vec::new();
-    for c in changes {
-        match events.iter_mut().find(|(p, _)| *p == c.after.platform_id) {
-            Some((_, list)) => list.extend(&c.events),
-            None => events.push((c.after.platform_id, c.events.iter().collect())),
-        }
-    }
-    for (platform_id, list) in events {
-        append_events(tx, platform_id, list).await?;
-    }
-    Ok(changes.iter().map(|c| Ok(c.after.clone())).collect())
-}
-
-/// Why a change's `UPDATE` matched no row: the order is gone, or at another version.
-async fn not_written(tx: &mut Tx, c: &OrderChange) -> StoreResult<StoreError> {
-    let version: Option<i64> =
-        sqlx::query_scalar("SELECT version FROM work_orders WHERE platform_id = $1 AND id = $2")
-            .bind(c.after.platform_id)
-            .bind(c.after.id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    Ok(match version {
-        None => StoreError::NotFound("order"),
-        Some(v) => StoreError::Conflict(format!(
-            "the order changed meanwhile (version {v}, expected {}); reload it and try again",
-            c.expected_version
-        )),
     })
 }

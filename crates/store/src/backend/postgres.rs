@@ -22,6 +22,10 @@ mod group_commit;
 #[allow(clippy::duplicate_mod)]
 #[path = "orders_sql.rs"]
 mod orders_sql;
+// The group writer's work-order writes (see order_writes_sql.rs), compiled the same way.
+#[allow(clippy::duplicate_mod)]
+#[path = "order_writes_sql.rs"]
+mod order_writes_sql;
 // Calls and the callback list (see calls_sql.rs), compiled the same way.
 #[allow(clippy::duplicate_mod)]
 #[path = "calls_sql.rs"]
@@ -59,6 +63,7 @@ pub(crate) async fn open(url: &str) -> StoreResult<sql::SqlStore> {
     super::migrations_for(Backend::Postgres).run(&pool).await?;
     Ok(sql::SqlStore {
         group: group_commit::GroupWriter::start(pool.clone()),
+        _checkpointer: None,
         writer: pool.clone(),
         reader: pool,
         backend: Backend::Postgres,

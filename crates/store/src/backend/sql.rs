@@ -25,6 +25,8 @@ pub struct SqlStore {
     pub(super) writer: Pool<Db>,
     pub(super) reader: Pool<Db>,
     pub(super) group: GroupWriter,
+    /// SQLite: held for its drop, which stops the background WAL checkpointer (`sqlite.rs`).
+    pub(super) _checkpointer: Option<tokio::sync::mpsc::Sender<()>>,
     pub(super) backend: Backend,
     /// Open orders as this process last wrote them (`order_cache.rs`).
     pub(super) orders: crate::order_cache::OrderCache,
@@ -52,22 +54,22 @@ pub(super) async fn append_event(
     Ok(id)
 }
 
-/// Appends many events with multi-row statements (bulk loads): the same rows
-/// [`append_event`] writes, without returning their ids.
+/// Appends many events, each of its sub-platform, with multi-row statements (bulk loads,
+/// batches of transitions): the same rows [`append_event`] writes, in the order given,
+/// without returning their ids.
 pub(super) async fn append_events<'e>(
     tx: &mut Transaction<'_, Db>,
-    platform_id: i64,
-    events: impl IntoIterator<Item = &'e NewEvent>,
+    events: impl IntoIterator<Item = (i64, &'e NewEvent)>,
 ) -> StoreResult<()> {
-    let events: Vec<&NewEvent> = events.into_iter().collect();
+    let events: Vec<(i64, &NewEvent)> = events.into_iter().collect();
     // 8 parameters a row: 1,000 rows stay under SQLite's 32,766 parameters a statement.
     for chunk in events.chunks(1000) {
         let mut q = sqlx::QueryBuilder::<Db>::new(
             "INSERT INTO events (platform_id, aggregate_type, aggregate_id, event_type, actor, \
              occurred_at, payload, reason) ",
         );
-        q.push_values(chunk, |mut b, ev| {
-            b.push_bind(platform_id)
+        q.push_values(chunk, |mut b, (platform_id, ev)| {
+            b.push_bind(*platform_id)
                 .push_bind(&ev.aggregate.kind)
                 .push_bind(&ev.aggregate.id)
                 .push_bind(&ev.event_type)
