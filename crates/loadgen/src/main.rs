@@ -1,13 +1,15 @@
 //! rexian-loadgen: the work-order benchmark (BENCHMARKS.md).
 //!
 //! It makes a fresh database (SQLite in a temporary directory, or a new PostgreSQL database
-//! on the server named by `REXIAN_TEST_POSTGRES_URL`), seeds Baisha with a few users, starts
-//! the real server on 127.0.0.1:0 in this process, and then:
+//! on the server named by `REXIAN_TEST_POSTGRES_URL`), seeds Baisha and (`--platforms`)
+//! other counties of the province, each with an agent, a shift leader and a department
+//! handler, starts the real server on 127.0.0.1:0 in this process, and then:
 //!
 //! 1. transitions: N concurrent HTTP clients on loopback, each running orders through
 //!    register → submit → dispatch → sign → start → reply → approve → callback → close
-//!    (9 requests, each one state change with its event) for the given time; reports the
-//!    throughput and the latency percentiles of all requests;
+//!    (9 requests, each one state change with its event) for the given time, client `i` on
+//!    sub-platform `i % platforms`; reports the throughput and the latency percentiles of
+//!    all requests, and prints the first failures of each client;
 //! 2. inbox (with `--inbox-orders N`): inserts N synthetic orders with SQL (5% open, spread
 //!    over the departments), then times `GET /api/v1/departments/{id}/inbox` end to end.
 //!
@@ -34,6 +36,11 @@ struct Args {
     /// Concurrent HTTP clients.
     #[arg(long, default_value_t = 64)]
     clients: usize,
+    /// Sub-platforms (counties) the clients share out, Baisha first. A sub-platform numbers
+    /// at most 9,999 orders a day, which a few seconds at 10,000 transitions/s (one
+    /// registration in nine) would use up on one alone.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=8))]
+    platforms: u8,
     /// Seconds of measured load (after 2 s of warm-up).
     #[arg(long, default_value_t = 10)]
     seconds: u64,
@@ -66,11 +73,29 @@ fn main() -> anyhow::Result<()> {
 
 struct Setup {
     base: String,
+    /// The sub-platforms under load; client `i` works on `counties[i % len]`.
+    counties: Vec<County>,
+}
+
+/// One seeded sub-platform: the tokens of its agent, shift leader and department handler.
+struct County {
     agent: String,
     leader: String,
     dept: String,
     dept_id: i64,
 }
+
+/// Counties of the province, for `--platforms` beyond Baisha: code, name, order prefix.
+/// Each gets Baisha's towns and departments (the load does not depend on them).
+const COUNTIES: [(&str, &str, &str); 7] = [
+    ("changjiang", "昌江黎族自治县12345分平台", "CJ"),
+    ("ledong", "乐东黎族自治县12345分平台", "LD"),
+    ("qiongzhong", "琼中黎族苗族自治县12345分平台", "QZ"),
+    ("baoting", "保亭黎族苗族自治县12345分平台", "BT"),
+    ("lingshui", "陵水黎族自治县12345分平台", "LS"),
+    ("tunchang", "屯昌县12345分平台", "TC"),
+    ("chengmai", "澄迈县12345分平台", "CM"),
+];
 
 async fn login(http: &reqwest::Client, base: &str, user: &str) -> anyhow::Result<String> {
     let body: Value = http
@@ -84,31 +109,38 @@ async fn login(http: &reqwest::Client, base: &str, user: &str) -> anyhow::Result
     Ok(body["token"].as_str().context("token")?.to_owned())
 }
 
-async fn setup(db: &TestDb) -> anyhow::Result<Setup> {
+async fn setup(db: &TestDb, platforms: usize) -> anyhow::Result<Setup> {
     let store = db.store.clone();
     let now = chrono::Utc::now();
     let cli = Actor::Cli {
         os_user: "loadgen".into(),
     };
-    let platform = store
-        .seed_platform(&PlatformSeed::baisha(), &cli, now)
-        .await?
-        .id;
-    let dept_id = store.list_departments(platform).await?[0].id;
     let hash = hash_password_blocking(PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
-    for (name, role, dept) in [
-        ("agent", Role::Agent, None),
-        ("leader", Role::ShiftLeader, None),
-        ("dept", Role::DepartmentHandler, Some(dept_id)),
-    ] {
-        let new = NewUser {
-            username: name.into(),
-            display_name: name.into(),
-            role,
-            department_id: dept,
-            password_hash: hash.clone(),
-        };
-        store.create_user(platform, &new, &cli, now).await?;
+    let mut seeded = Vec::new();
+    for i in 0..platforms {
+        let mut seed = PlatformSeed::baisha();
+        if let Some((code, name, prefix)) = i.checked_sub(1).and_then(|j| COUNTIES.get(j)) {
+            seed.platform.code = (*code).into();
+            seed.platform.name = (*name).into();
+            seed.platform.order_prefix = (*prefix).into();
+        }
+        let platform = store.seed_platform(&seed, &cli, now).await?.id;
+        let dept_id = store.list_departments(platform).await?[0].id;
+        for (name, role, dept) in [
+            ("agent", Role::Agent, None),
+            ("leader", Role::ShiftLeader, None),
+            ("dept", Role::DepartmentHandler, Some(dept_id)),
+        ] {
+            let new = NewUser {
+                username: format!("{name}{i}"),
+                display_name: name.into(),
+                role,
+                department_id: dept,
+                password_hash: hash.clone(),
+            };
+            store.create_user(platform, &new, &cli, now).await?;
+        }
+        seeded.push(dept_id);
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -116,13 +148,16 @@ async fn setup(db: &TestDb) -> anyhow::Result<Setup> {
     tokio::spawn(rexian_web::serve(listener, state, std::future::pending()));
     let base = format!("http://{addr}");
     let http = reqwest::Client::new();
-    Ok(Setup {
-        agent: login(&http, &base, "agent").await?,
-        leader: login(&http, &base, "leader").await?,
-        dept: login(&http, &base, "dept").await?,
-        base,
-        dept_id,
-    })
+    let mut counties = Vec::new();
+    for (i, dept_id) in seeded.into_iter().enumerate() {
+        counties.push(County {
+            agent: login(&http, &base, &format!("agent{i}")).await?,
+            leader: login(&http, &base, &format!("leader{i}")).await?,
+            dept: login(&http, &base, &format!("dept{i}")).await?,
+            dept_id,
+        });
+    }
+    Ok(Setup { base, counties })
 }
 
 fn new_order() -> Value {
@@ -136,18 +171,20 @@ fn new_order() -> Value {
 /// One client: orders through the whole lifecycle until `stop`; latencies in microseconds.
 async fn client(
     s: Arc<Setup>,
+    index: usize,
     stop: Arc<AtomicBool>,
     measure: Arc<AtomicBool>,
     floor: bool,
 ) -> (Vec<u32>, u64) {
     let http = reqwest::Client::new();
+    let c = &s.counties[index % s.counties.len()];
     let mut lat = Vec::with_capacity(100_000);
     let mut errors = 0u64;
     if floor {
         let url = format!("{}/api/v1/me", s.base);
         while !stop.load(Ordering::Relaxed) {
             let t = Instant::now();
-            let r = http.get(&url).bearer_auth(&s.agent).send().await;
+            let r = http.get(&url).bearer_auth(&c.agent).send().await;
             let ok = match r {
                 Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
                 _ => false,
@@ -159,40 +196,51 @@ async fn client(
         }
         return (lat, errors);
     }
-    let dept = json!({ "lead_department_id": s.dept_id });
+    let dept = json!({ "lead_department_id": c.dept_id });
     let reached = json!({ "outcome": { "status": "reached", "resolved": true, "satisfaction": "satisfied" } });
     let reply = json!({ "content": "已修复。" });
     while !stop.load(Ordering::Relaxed) {
         let t = Instant::now();
         let r = http
             .post(format!("{}/api/v1/orders", s.base))
-            .bearer_auth(&s.agent)
+            .bearer_auth(&c.agent)
             .json(&new_order())
             .send()
             .await;
         let id = match r {
             Ok(r) if r.status().is_success() => {
                 let v: Value = r.json().await.unwrap_or_default();
-                v["id"].as_i64()
+                v["id"].as_i64().ok_or_else(|| format!("no id in {v}"))
             }
-            _ => None,
+            Ok(r) => Err(format!(
+                "{} {}",
+                r.status(),
+                r.text().await.unwrap_or_default()
+            )),
+            Err(e) => Err(e.to_string()),
         };
         if measure.load(Ordering::Relaxed) {
             lat.push(t.elapsed().as_micros() as u32);
         }
-        let Some(id) = id else {
-            errors += 1;
-            continue;
+        let id = match id {
+            Ok(id) => id,
+            Err(failure) => {
+                if errors < 2 {
+                    eprintln!("register failed: {failure}");
+                }
+                errors += 1;
+                continue;
+            }
         };
         let steps: [(&str, &str, &Value); 8] = [
-            ("submit", &s.agent, &Value::Null),
-            ("dispatch", &s.leader, &dept),
-            ("sign", &s.dept, &Value::Null),
-            ("start", &s.dept, &Value::Null),
-            ("reply", &s.dept, &reply),
-            ("approve-reply", &s.leader, &Value::Null),
-            ("callback", &s.agent, &reached),
-            ("close", &s.agent, &Value::Null),
+            ("submit", &c.agent, &Value::Null),
+            ("dispatch", &c.leader, &dept),
+            ("sign", &c.dept, &Value::Null),
+            ("start", &c.dept, &Value::Null),
+            ("reply", &c.dept, &reply),
+            ("approve-reply", &c.leader, &Value::Null),
+            ("callback", &c.agent, &reached),
+            ("close", &c.agent, &Value::Null),
         ];
         for (action, token, body) in steps {
             let t = Instant::now();
@@ -202,11 +250,23 @@ async fn client(
             if !body.is_null() {
                 req = req.json(body);
             }
-            let ok = matches!(req.send().await, Ok(r) if r.status().is_success());
+            let failure = match req.send().await {
+                Ok(r) if r.status().is_success() => None,
+                Ok(r) => Some(format!(
+                    "{} {}",
+                    r.status(),
+                    r.text().await.unwrap_or_default()
+                )),
+                Err(e) => Some(e.to_string()),
+            };
             if measure.load(Ordering::Relaxed) {
                 lat.push(t.elapsed().as_micros() as u32);
             }
-            if !ok {
+            if let Some(failure) = failure {
+                // The first failures of each client, to tell what went wrong.
+                if errors < 2 {
+                    eprintln!("{action} failed: {failure}");
+                }
                 errors += 1;
                 break;
             }
@@ -227,7 +287,15 @@ async fn transitions(s: Arc<Setup>, args: &Args) {
     let stop = Arc::new(AtomicBool::new(false));
     let measure = Arc::new(AtomicBool::new(false));
     let tasks: Vec<_> = (0..args.clients)
-        .map(|_| tokio::spawn(client(s.clone(), stop.clone(), measure.clone(), args.floor)))
+        .map(|i| {
+            tokio::spawn(client(
+                s.clone(),
+                i,
+                stop.clone(),
+                measure.clone(),
+                args.floor,
+            ))
+        })
         .collect();
     tokio::time::sleep(Duration::from_secs(2)).await;
     measure.store(true, Ordering::Relaxed);
@@ -340,11 +408,15 @@ async fn bulk_insert(db: &TestDb, backend: Backend, n: i64) -> anyhow::Result<()
 
 async fn inbox(s: &Setup, total: i64) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
-    let url = format!("{}/api/v1/departments/{}/inbox?limit=50", s.base, s.dept_id);
+    let baisha = &s.counties[0];
+    let url = format!(
+        "{}/api/v1/departments/{}/inbox?limit=50",
+        s.base, baisha.dept_id
+    );
     let mut lat = Vec::new();
     for i in 0..300 {
         let t = Instant::now();
-        let r = http.get(&url).bearer_auth(&s.dept).send().await?;
+        let r = http.get(&url).bearer_auth(&baisha.dept).send().await?;
         if !r.status().is_success() {
             bail!("inbox answered {}", r.status());
         }
@@ -378,7 +450,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         other => bail!("unknown backend {other}"),
     };
     let backend = db.store.backend();
-    let s = Arc::new(setup(&db).await?);
+    let s = Arc::new(setup(&db, usize::from(args.platforms)).await?);
     if !args.no_transitions {
         transitions(s.clone(), &args).await;
     }
