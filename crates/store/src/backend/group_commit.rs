@@ -20,7 +20,9 @@
 //! database (on SQLite, to sqlx's connection thread and back), and those round trips, one
 //! after the other in the writer, were what limited the throughput.
 //!
-//! The writer keeps its connection between batches for up to [`HOLD`] (see there).
+//! The writer keeps its connection between batches: on SQLite, where the other writers
+//! share it, for up to `sqlite::SHARED_HOLD` (see there); on PostgreSQL until an error, which
+//! keeps its prepared statements (one per batch size) warm.
 //! This file is compiled once per backend like `sql.rs` (`super::Db`).
 
 use std::any::Any;
@@ -59,11 +61,6 @@ struct Job {
 
 /// Most writes in one transaction: bounds the latency a batch adds to its first write.
 const MAX_BATCH: usize = 256;
-/// How long the writer keeps its connection, busy or idle, before giving it back to the
-/// pool. Giving it back costs a round trip (sqlx tests every connection that comes back) and
-/// taking it again a wake-up; per batch, that was a third of the writer's time. Other writers
-/// (on SQLite the one write connection is shared) still get their turn at least this often.
-const HOLD: Duration = Duration::from_millis(20);
 /// Writes waiting beyond this make callers wait to queue (back-pressure, bounded memory).
 const QUEUE: usize = 4096;
 
@@ -76,9 +73,11 @@ pub(super) struct GroupWriter {
 impl GroupWriter {
     /// Starts the writer task on the current Tokio runtime. It ends when every handle is
     /// dropped, after finishing the writes already queued.
-    pub(super) fn start(pool: Pool<Db>) -> GroupWriter {
+    /// `hold`: how long the writer keeps its connection, busy or idle, before giving it back
+    /// to the pool (`None`: until an error), when other writers need it too.
+    pub(super) fn start(pool: Pool<Db>, hold: Option<Duration>) -> GroupWriter {
         let (queue, jobs) = mpsc::channel(QUEUE);
-        tokio::spawn(run(pool, jobs));
+        tokio::spawn(run(pool, hold, jobs));
         GroupWriter { queue }
     }
 
@@ -148,14 +147,16 @@ fn stopped() -> StoreError {
     StoreError::Corrupt("the database writer has stopped".into())
 }
 
-async fn run(pool: Pool<Db>, mut jobs: mpsc::Receiver<Job>) {
+async fn run(pool: Pool<Db>, hold: Option<Duration>, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    // The connection, kept from one batch to the next until HOLD after it was taken.
+    // The connection, kept from one batch to the next until `hold` after it was taken.
     let mut held: Option<(PoolConnection<Db>, Instant)> = None;
+    let kept = |since: Instant| hold.is_none_or(|hold| since.elapsed() < hold);
     loop {
-        let received = match &held {
-            Some((_, since)) => {
-                let left = HOLD.saturating_sub(since.elapsed());
+        let received = match (&held, hold) {
+            (None, _) | (Some(_), None) => jobs.recv_many(&mut batch, MAX_BATCH).await,
+            (Some((_, since)), Some(hold)) => {
+                let left = hold.saturating_sub(since.elapsed());
                 match tokio::time::timeout(left, jobs.recv_many(&mut batch, MAX_BATCH)).await {
                     Ok(received) => received,
                     Err(_) => {
@@ -164,7 +165,6 @@ async fn run(pool: Pool<Db>, mut jobs: mpsc::Receiver<Job>) {
                     }
                 }
             }
-            None => jobs.recv_many(&mut batch, MAX_BATCH).await,
         };
         if received == 0 {
             return;
@@ -184,7 +184,7 @@ async fn run(pool: Pool<Db>, mut jobs: mpsc::Receiver<Job>) {
         };
         // After an error outside the writes' own results, the pool tests the connection
         // (and replaces a broken one).
-        if run_batch(&mut conn, std::mem::take(&mut batch)).await && since.elapsed() < HOLD {
+        if run_batch(&mut conn, std::mem::take(&mut batch)).await && kept(since) {
             held = Some((conn, since));
         }
     }
@@ -245,7 +245,7 @@ async fn together(
                     .collect();
                 next += run.len();
                 let (registrations, changes) = split(&run);
-                let written = write_orders(&mut tx, &registrations, &changes).await?;
+                let written = write_orders(&mut tx, &registrations, &changes, false).await?;
                 let mut registered = written.registered.into_iter();
                 let mut changed = written.changed.into_iter();
                 for work in run {
@@ -272,7 +272,7 @@ async fn alone(conn: &mut PoolConnection<Db>, job: &Job) -> StoreResult<Value> {
         Work::Closure(write) => write(&mut tx).await?,
         work => {
             let (registrations, changes) = split(&[work]);
-            let written = write_orders(&mut tx, &registrations, &changes).await?;
+            let written = write_orders(&mut tx, &registrations, &changes, true).await?;
             match (
                 written.registered.into_iter().next(),
                 written.changed.into_iter().next(),

@@ -5,9 +5,11 @@
 //! the throughput. Compiled once per backend like `sql.rs` (`super::Db`).
 //!
 //! A batch writes, in this order: the day's order numbers of every registration (one upsert
-//! of `order_sequences`), the new orders (one `INSERT`), the transitions (one
-//! `UPDATE … FROM (VALUES …)`), and every event of both (one `INSERT`). The stored orders are
-//! computed here rather than read back with `RETURNING` (a hand-off per row).
+//! of `order_sequences`), the new orders (one `INSERT`), then the transitions
+//! (`UPDATE … FROM (VALUES …)`) and every event of both (`INSERT`) in one round trip: on
+//! SQLite two statements of one query, on PostgreSQL one statement with the `UPDATE` in a
+//! `WITH`. The stored orders are computed here rather than read back with `RETURNING` (a
+//! hand-off per row).
 //!
 //! Where the database can say only that not everything went as expected (an `UPDATE` that
 //! matched fewer orders than it was given, a sub-platform gone, the day's numbers used up, one
@@ -25,10 +27,10 @@ use sqlx::{QueryBuilder, Row, types::Json};
 
 use super::group_commit::Tx;
 use super::orders_sql::{due, order_by_key};
-use super::sql::append_events;
+use super::sql::{EVENTS_A_STATEMENT, append_events, push_event_insert};
 use super::{Db, stored_instant};
 use crate::orders::{NewOrder, OrderUpdate, WorkOrder};
-use crate::{StoreError, StoreResult};
+use crate::{Backend, StoreError, StoreResult};
 
 /// One registration to store: `new` on sub-platform `platform_id`, by `actor` at `now`.
 pub(super) struct Registration {
@@ -63,30 +65,90 @@ const ORDER_COLUMNS: usize = 26;
 const CHANGE_COLUMNS: usize = 15;
 
 /// Stores `registrations` and `changes` (of distinct orders) in `tx`, one result per write
-/// in the order given. See the module comment for when the whole is an `Err`; alone, a
-/// transition whose order is gone or at another version gets `NotFound` or `Conflict`.
+/// in the order given. See the module comment for when the whole is an `Err`. `alone`: the
+/// transaction holds this one write and is rolled back if it fails (so a statement may
+/// have written part of it); then a transition whose order is gone or at another version
+/// gets `NotFound` or `Conflict`, and a registration on a sub-platform that does not exist
+/// `NotFound`.
 pub(super) async fn write_orders(
     tx: &mut Tx<'_>,
     registrations: &[&Registration],
     changes: &[&OrderChange],
+    alone: bool,
 ) -> StoreResult<Written> {
-    let alone = registrations.len() + changes.len() == 1;
-    let mut events: Vec<(i64, NewEvent)> = Vec::new();
-    let registered = register(tx, registrations, alone, &mut events).await?;
-    let mut changed = Vec::with_capacity(changes.len());
-    if let Some(refused) = update(tx, changes, alone).await? {
-        changed.push(Err(refused));
-    } else {
-        for c in changes {
-            events.extend(c.events.iter().map(|e| (c.after.platform_id, e.clone())));
-            changed.push(Ok(c.after.clone()));
-        }
+    let alone = alone && registrations.len() + changes.len() == 1;
+    let mut registered_events: Vec<(i64, NewEvent)> = Vec::new();
+    let registered = register(tx, registrations, alone, &mut registered_events).await?;
+    let mut events: Vec<(i64, &NewEvent)> =
+        registered_events.iter().map(|(p, e)| (*p, e)).collect();
+    for c in changes {
+        events.extend(c.events.iter().map(|e| (c.after.platform_id, e)));
     }
-    append_events(tx, events.iter().map(|(p, e)| (*p, e))).await?;
+    let changed = match update_and_append(tx, changes, &events, alone).await? {
+        Some(refused) => vec![Err(refused)],
+        None => changes.iter().map(|c| Ok(c.after.clone())).collect(),
+    };
     Ok(Written {
         registered,
         changed,
     })
+}
+
+/// The transitions' `UPDATE` and the `INSERT` of `events` in ONE round trip where they fit
+/// one statement each: on SQLite as two statements of one query, on PostgreSQL as one
+/// statement (the `UPDATE` in a `WITH`, the events inserted only if every order matched).
+/// `Some(refusal)` when `alone` and its one change wrote nothing (its events are then not
+/// inserted on PostgreSQL, and rolled back with the transaction on SQLite).
+async fn update_and_append(
+    tx: &mut Tx<'_>,
+    changes: &[&OrderChange],
+    events: &[(i64, &NewEvent)],
+    alone: bool,
+) -> StoreResult<Option<StoreError>> {
+    if changes.is_empty()
+        || events.is_empty()
+        || events.len() > EVENTS_A_STATEMENT
+        || changes.len() > MAX_PARAMETERS / CHANGE_COLUMNS
+    {
+        if let Some(refused) = update(tx, changes, alone).await? {
+            return Ok(Some(refused));
+        }
+        append_events(tx, events.iter().copied()).await?;
+        return Ok(None);
+    }
+    let mut qb = QueryBuilder::<Db>::new("");
+    let written = match super::BACKEND {
+        Backend::Sqlite => {
+            push_update(&mut qb, changes);
+            qb.push("; ");
+            push_event_insert(&mut qb, events);
+            // Both statements' rows; the INSERT writes every row of its VALUES or fails.
+            let rows = qb.build().execute(&mut **tx).await?.rows_affected();
+            rows.saturating_sub(events.len() as u64)
+        }
+        Backend::Postgres => {
+            qb.push("WITH u AS (");
+            push_update(&mut qb, changes);
+            qb.push(" RETURNING 1), e AS (");
+            push_event_insert(&mut qb, events);
+            qb.push(" WHERE (SELECT count(*) FROM u) = ")
+                .push_bind(changes.len() as i64)
+                .push(" RETURNING 1) SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM e)");
+            let (updated, _inserted): (i64, i64) = qb.build_query_as().fetch_one(&mut **tx).await?;
+            u64::try_from(updated).unwrap_or_default()
+        }
+    };
+    if written != changes.len() as u64 {
+        if let ([only], true) = (changes, alone) {
+            return Ok(Some(not_written(tx, only).await?));
+        }
+        return Err(StoreError::Conflict(format!(
+            "{} of {} orders changed meanwhile",
+            changes.len() as u64 - written.min(changes.len() as u64),
+            changes.len()
+        )));
+    }
+    Ok(None)
 }
 
 /// The registrations: orders registered before under their idempotency key are answered
@@ -351,35 +413,8 @@ async fn update(
     alone: bool,
 ) -> StoreResult<Option<StoreError>> {
     for chunk in changes.chunks(MAX_PARAMETERS / CHANGE_COLUMNS) {
-        let mut qb = QueryBuilder::<Db>::new(
-            "UPDATE work_orders SET state = v.column4, supervision_level = v.column5, \
-             lead_department_id = v.column6, reply_content = v.column7, \
-             public_reply = v.column8, snapshot = v.column9, sign_due_at = v.column10, \
-             handle_due_at = v.column11, callback_due_at = v.column12, \
-             next_timer_at = v.column13, version = v.column14, updated_at = v.column15 FROM (",
-        );
-        qb.push_values(chunk, |mut b, c| {
-            let o = &c.after;
-            b.push_bind(o.platform_id)
-                .push_bind(o.id)
-                .push_bind(c.expected_version)
-                .push_bind(o.state.code())
-                .push_bind(o.supervision_level.code())
-                .push_bind(o.lead_department_id)
-                .push_bind(o.reply_content.as_deref())
-                .push_bind(o.public_reply.as_deref())
-                .push_bind(Json(&o.snapshot))
-                .push_bind(o.sign_due_at)
-                .push_bind(o.handle_due_at)
-                .push_bind(o.callback_due_at)
-                .push_bind(o.next_timer_at)
-                .push_bind(o.version)
-                .push_bind(o.updated_at);
-        });
-        qb.push(
-            ") AS v WHERE work_orders.platform_id = v.column1 AND work_orders.id = v.column2 \
-             AND work_orders.version = v.column3",
-        );
+        let mut qb = QueryBuilder::<Db>::new("");
+        push_update(&mut qb, chunk);
         let written = qb.build().execute(&mut **tx).await?.rows_affected();
         if written != chunk.len() as u64 {
             if let ([only], true) = (changes, alone) {
@@ -393,6 +428,40 @@ async fn update(
         }
     }
     Ok(None)
+}
+
+/// Pushes the `UPDATE` of `changes` (at most `MAX_PARAMETERS / CHANGE_COLUMNS`): each order
+/// only where it is still at its expected version.
+fn push_update<'a>(qb: &mut QueryBuilder<'a, Db>, changes: &'a [&'a OrderChange]) {
+    qb.push(
+        "UPDATE work_orders SET state = v.column4, supervision_level = v.column5, \
+         lead_department_id = v.column6, reply_content = v.column7, \
+         public_reply = v.column8, snapshot = v.column9, sign_due_at = v.column10, \
+         handle_due_at = v.column11, callback_due_at = v.column12, \
+         next_timer_at = v.column13, version = v.column14, updated_at = v.column15 FROM (",
+    );
+    qb.push_values(changes, |mut b, c| {
+        let o = &c.after;
+        b.push_bind(o.platform_id)
+            .push_bind(o.id)
+            .push_bind(c.expected_version)
+            .push_bind(o.state.code())
+            .push_bind(o.supervision_level.code())
+            .push_bind(o.lead_department_id)
+            .push_bind(o.reply_content.as_deref())
+            .push_bind(o.public_reply.as_deref())
+            .push_bind(Json(&o.snapshot))
+            .push_bind(o.sign_due_at)
+            .push_bind(o.handle_due_at)
+            .push_bind(o.callback_due_at)
+            .push_bind(o.next_timer_at)
+            .push_bind(o.version)
+            .push_bind(o.updated_at);
+    });
+    qb.push(
+        ") AS v WHERE work_orders.platform_id = v.column1 AND work_orders.id = v.column2 \
+         AND work_orders.version = v.column3",
+    );
 }
 
 /// Why a change's `UPDATE` matched no row: the order is gone, or at another version.

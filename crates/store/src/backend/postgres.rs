@@ -2,12 +2,16 @@
 
 use std::time::Duration;
 
-use sqlx::postgres::PgPoolOptions;
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Pool, Row};
 
 use crate::{Backend, StoreResult};
 
 pub(crate) type Db = sqlx::Postgres;
+/// The backend the shared SQL files are compiled for here, where their SQL must differ.
+const BACKEND: Backend = Backend::Postgres;
 
 // The shared SQL, compiled for this backend (see sql.rs).
 #[allow(clippy::duplicate_mod)]
@@ -54,15 +58,20 @@ fn stored_instant(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::
     t.trunc_subsecs(6)
 }
 
+/// Prepared statements each connection keeps (sqlx's default is 100). The group writer's
+/// statements differ with the number of rows of the batch, and a statement not in the cache
+/// costs PostgreSQL a parse and the writer a second round trip.
+const STATEMENT_CACHE: usize = 1024;
+
 pub(crate) async fn open(url: &str) -> StoreResult<sql::SqlStore> {
     let pool = PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))
-        .connect(url)
+        .connect_with(PgConnectOptions::from_str(url)?.statement_cache_capacity(STATEMENT_CACHE))
         .await?;
     super::migrations_for(Backend::Postgres).run(&pool).await?;
     Ok(sql::SqlStore {
-        group: group_commit::GroupWriter::start(pool.clone()),
+        group: group_commit::GroupWriter::start(pool.clone(), None),
         _checkpointer: None,
         writer: pool.clone(),
         reader: pool,

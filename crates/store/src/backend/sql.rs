@@ -63,24 +63,39 @@ pub(super) async fn append_events<'e>(
 ) -> StoreResult<()> {
     let events: Vec<(i64, &NewEvent)> = events.into_iter().collect();
     // 8 parameters a row: 1,000 rows stay under SQLite's 32,766 parameters a statement.
-    for chunk in events.chunks(1000) {
-        let mut q = sqlx::QueryBuilder::<Db>::new(
-            "INSERT INTO events (platform_id, aggregate_type, aggregate_id, event_type, actor, \
-             occurred_at, payload, reason) ",
-        );
-        q.push_values(chunk, |mut b, (platform_id, ev)| {
-            b.push_bind(*platform_id)
-                .push_bind(&ev.aggregate.kind)
-                .push_bind(&ev.aggregate.id)
-                .push_bind(&ev.event_type)
-                .push_bind(ev.actor.to_column())
-                .push_bind(ev.occurred_at)
-                .push_bind(Json(&ev.payload))
-                .push_bind(&ev.reason);
-        });
+    for chunk in events.chunks(EVENTS_A_STATEMENT) {
+        let mut q = sqlx::QueryBuilder::<Db>::new("");
+        push_event_insert(&mut q, chunk);
         q.build().execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+/// Events one multi-row `INSERT` of [`push_event_insert`] may hold.
+pub(super) const EVENTS_A_STATEMENT: usize = 1000;
+
+/// Pushes the `INSERT` of `events` (at most [`EVENTS_A_STATEMENT`]), each of its
+/// sub-platform, as `INSERT … SELECT * FROM (VALUES …) AS e`, so that a caller may add a
+/// `WHERE` after it.
+pub(super) fn push_event_insert<'a>(
+    q: &mut sqlx::QueryBuilder<'a, Db>,
+    events: &'a [(i64, &'a NewEvent)],
+) {
+    q.push(
+        "INSERT INTO events (platform_id, aggregate_type, aggregate_id, event_type, actor, \
+         occurred_at, payload, reason) SELECT * FROM (",
+    );
+    q.push_values(events, |mut b, (platform_id, ev)| {
+        b.push_bind(*platform_id)
+            .push_bind(&ev.aggregate.kind)
+            .push_bind(&ev.aggregate.id)
+            .push_bind(&ev.event_type)
+            .push_bind(ev.actor.to_column())
+            .push_bind(ev.occurred_at)
+            .push_bind(Json(&ev.payload))
+            .push_bind(&ev.reason);
+    });
+    q.push(") AS e");
 }
 
 pub(super) fn event(
