@@ -81,9 +81,22 @@ async fn imported_orders_are_stored_with_their_events_and_move_the_daily_sequenc
             order_prefix: "BK".into(),
         };
         let p = s.seed_platform(&seed, &cli(), t0()).await.unwrap().id;
-        // 1,200 orders: more than one statement's worth (500 rows each).
+        // 1,200 orders: more than one statement's worth (500 rows each). One was dispatched
+        // and answered, with a timer pending: those columns are stored too.
+        let dept = s.list_departments(p).await.unwrap()[0].id;
+        let timer = t0() + Duration::days(2);
         let orders: Vec<ImportedOrder> = (1..=1200)
             .map(|i| imported(&format!("BK20261127{i:04}"), t0() + Duration::seconds(i)))
+            .map(|o| match o.new.snapshot.number.as_str() {
+                "BK202611270778" => ImportedOrder {
+                    lead_department_id: Some(dept),
+                    reply_content: Some("已处理".into()),
+                    public_reply: Some("已处理。".into()),
+                    next_timer_at: Some(timer),
+                    ..o
+                },
+                _ => o,
+            })
             .collect();
         assert_eq!(
             s.import_orders(p, &orders).await.unwrap(),
@@ -98,6 +111,24 @@ async fn imported_orders_are_stored_with_their_events_and_move_the_daily_sequenc
             .unwrap()
             .unwrap();
         assert_eq!(o.created_at, t0() + Duration::seconds(777));
+        assert_eq!(
+            o.updated_at,
+            t0() + Duration::seconds(777) + Duration::hours(1)
+        );
+        assert_eq!(
+            (o.lead_department_id, o.reply_content, o.next_timer_at),
+            (None, None, None)
+        );
+        let answered = s
+            .order_by_number(p, "BK202611270778")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(answered.lead_department_id, Some(dept));
+        assert_eq!(answered.reply_content.as_deref(), Some("已处理"));
+        assert_eq!(answered.public_reply.as_deref(), Some("已处理。"));
+        assert_eq!(answered.next_timer_at, Some(timer));
+        assert_eq!(answered.version, 1);
         let events = s
             .events(p, &AggregateRef::new("order", o.id), None, 10)
             .await

@@ -1,16 +1,17 @@
 //! The SQL of bulk loads (see `bulk.rs`), written once and compiled for each backend like
 //! `sql.rs`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use rexian_domain::AggregateRef;
-use sqlx::{QueryBuilder, Row, types::Json};
+use sqlx::QueryBuilder;
 
-use super::Db;
-use super::orders_sql::due;
+use super::order_writes_sql::{insert_orders, new_row};
 use super::sql::{SqlStore, append_events};
+use super::{Db, stored_instant};
 use crate::bulk::{BulkStore, ImportedOrder};
+use crate::orders::WorkOrder;
 use crate::{StoreError, StoreResult};
 
 #[async_trait]
@@ -56,63 +57,14 @@ impl BulkStore for SqlStore {
             q.build().execute(&mut *tx).await?;
         }
 
-        // 30 parameters a row: 500 rows stay under SQLite's 32,766 parameters a statement.
+        // 500 orders (and their events) a statement.
         let mut stored = 0u64;
         for chunk in orders.chunks(500) {
-            let mut q = QueryBuilder::<Db>::new(
-                "INSERT INTO work_orders (platform_id, number, kind, state, urgent, confidential, \
-                 leader_flagged, source, supervision_level, category_code, title, content, \
-                 caller_name, caller_phone, town, address, lat, lng, call_id, \
-                 lead_department_id, reply_content, public_reply, snapshot, sign_due_at, \
-                 handle_due_at, callback_due_at, next_timer_at, version, created_at, \
-                 updated_at) ",
-            );
-            q.push_values(chunk, |mut b, o| {
-                let (new, s) = (&o.new, &o.new.snapshot);
-                let [sign, handle, callback] = due(s);
-                b.push_bind(platform_id)
-                    .push_bind(s.number.as_str())
-                    .push_bind(s.kind.code())
-                    .push_bind(s.state.code())
-                    .push_bind(s.urgent)
-                    .push_bind(new.confidential)
-                    .push_bind(new.leader_flagged)
-                    .push_bind(new.source.code())
-                    .push_bind(s.supervision_level.code())
-                    .push_bind(&new.category_code)
-                    .push_bind(&new.title)
-                    .push_bind(&new.content)
-                    .push_bind(&new.caller_name)
-                    .push_bind(&new.caller_phone)
-                    .push_bind(&new.town)
-                    .push_bind(&new.address)
-                    .push_bind(new.lat)
-                    .push_bind(new.lng)
-                    .push_bind(&new.call_id)
-                    .push_bind(o.lead_department_id)
-                    .push_bind(&o.reply_content)
-                    .push_bind(&o.public_reply)
-                    .push_bind(Json(s))
-                    .push_bind(sign)
-                    .push_bind(handle)
-                    .push_bind(callback)
-                    .push_bind(o.next_timer_at)
-                    .push_bind(1i64)
-                    .push_bind(o.created_at)
-                    .push_bind(o.updated_at);
-            });
-            q.push(" RETURNING id, number");
-            let rows = q.build().fetch_all(&mut *tx).await?;
-            let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
-            for r in &rows {
-                ids.insert(r.try_get("number")?, r.try_get("id")?);
-            }
+            let rows: Vec<WorkOrder> = chunk.iter().map(|o| row(platform_id, o)).collect();
+            let keyed: Vec<(&WorkOrder, Option<&str>)> = rows.iter().map(|o| (o, None)).collect();
+            let ids = insert_orders(&mut tx, &keyed).await?;
             let mut events = Vec::with_capacity(chunk.len() * 4);
-            for o in chunk {
-                let number = o.new.snapshot.number.as_str();
-                let id = *ids.get(number).ok_or_else(|| {
-                    StoreError::Corrupt(format!("order {number} was not returned"))
-                })?;
+            for (o, id) in chunk.iter().zip(ids) {
                 for ev in &o.events {
                     let mut ev = ev.clone();
                     ev.aggregate = AggregateRef::new("order", id);
@@ -124,5 +76,17 @@ impl BulkStore for SqlStore {
         }
         tx.commit().await?;
         Ok(stored)
+    }
+}
+
+/// The row an imported order is stored as (its id given by the database).
+fn row(platform_id: i64, o: &ImportedOrder) -> WorkOrder {
+    WorkOrder {
+        lead_department_id: o.lead_department_id,
+        reply_content: o.reply_content.clone(),
+        public_reply: o.public_reply.clone(),
+        next_timer_at: o.next_timer_at.map(stored_instant),
+        updated_at: stored_instant(o.updated_at),
+        ..new_row(platform_id, &o.new, o.new.snapshot.clone(), o.created_at)
     }
 }

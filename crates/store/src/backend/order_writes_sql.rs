@@ -20,8 +20,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rexian_domain::{Actor, AggregateRef, NewEvent};
-use rexian_orders::OrderNumber;
 use rexian_orders::calendar::local_date;
+use rexian_orders::{OrderNumber, OrderSnapshot};
 use serde_json::json;
 use sqlx::{QueryBuilder, Row, types::Json};
 
@@ -60,7 +60,7 @@ pub(super) struct Written {
 /// the statements are cut in chunks that stay under it whatever they are given.
 const MAX_PARAMETERS: usize = 32_766;
 /// Parameters a row of the orders `INSERT` binds.
-const ORDER_COLUMNS: usize = 26;
+const ORDER_COLUMNS: usize = 31;
 /// Parameters a row of the `VALUES` list of the transitions' `UPDATE` binds.
 const CHANGE_COLUMNS: usize = 15;
 
@@ -193,9 +193,20 @@ async fn register(
         let orders: Vec<WorkOrder> = new
             .iter()
             .zip(numbers)
-            .map(|((_, r, _), number)| new_order(r, number))
+            .map(|((_, r, _), number)| {
+                let snapshot = OrderSnapshot {
+                    number,
+                    ..r.new.snapshot.clone()
+                };
+                new_row(r.platform_id, &r.new, snapshot, r.now)
+            })
             .collect();
-        let ids = insert_orders(tx, &orders, &new).await?;
+        let rows: Vec<(&WorkOrder, Option<&str>)> = orders
+            .iter()
+            .zip(&new)
+            .map(|(o, (_, r, _))| (o, r.new.idempotency_key.as_deref()))
+            .collect();
+        let ids = insert_orders(tx, &rows).await?;
         for (((i, r, _), mut order), id) in new.iter().zip(orders).zip(ids) {
             order.id = id;
             events.push((r.platform_id, registered_event(&order, &r.actor)));
@@ -284,17 +295,21 @@ async fn numbers(
     Ok(numbers)
 }
 
-/// The row a registration inserts, but for its id.
-fn new_order(r: &Registration, number: OrderNumber) -> WorkOrder {
-    let new = &r.new;
-    let mut snapshot = new.snapshot.clone();
-    snapshot.number = number.clone();
-    let now = stored_instant(r.now);
+/// The row `new` is stored as on `platform_id` with `snapshot`, registered at `created_at`:
+/// no department, reply or timer yet, times at the backend's precision. The id is given by
+/// the database. Registrations and bulk loads share it.
+pub(super) fn new_row(
+    platform_id: i64,
+    new: &NewOrder,
+    snapshot: OrderSnapshot,
+    created_at: DateTime<Utc>,
+) -> WorkOrder {
+    let created_at = stored_instant(created_at);
     let [sign, handle, callback] = due(&snapshot).map(|t| t.map(stored_instant));
     WorkOrder {
         id: 0,
-        platform_id: r.platform_id,
-        number: number.as_str().to_owned(),
+        platform_id,
+        number: snapshot.number.as_str().to_owned(),
         kind: snapshot.kind,
         state: snapshot.state,
         urgent: snapshot.urgent,
@@ -321,30 +336,28 @@ fn new_order(r: &Registration, number: OrderNumber) -> WorkOrder {
         callback_due_at: callback,
         next_timer_at: None,
         version: 1,
-        created_at: now,
-        updated_at: now,
+        created_at,
+        updated_at: created_at,
     }
 }
 
-/// Inserts `orders`; their ids, in the same order (matched by sub-platform and number, as
-/// `RETURNING` promises no order of rows).
-async fn insert_orders(
+/// Inserts `orders`, each with its idempotency key (every column but the id, which is
+/// ignored); their ids, in the same order (matched by sub-platform and number, as
+/// `RETURNING` promises no order of rows). Registrations and bulk loads share it.
+pub(super) async fn insert_orders(
     tx: &mut Tx<'_>,
-    orders: &[WorkOrder],
-    new: &[(usize, &Registration, NaiveDate)],
+    orders: &[(&WorkOrder, Option<&str>)],
 ) -> StoreResult<Vec<i64>> {
     let mut ids: HashMap<(i64, String), i64> = HashMap::with_capacity(orders.len());
-    let rows: Vec<(&WorkOrder, &NewOrder)> =
-        orders.iter().zip(new.iter().map(|n| &n.1.new)).collect();
-    for chunk in rows.chunks(MAX_PARAMETERS / ORDER_COLUMNS) {
+    for chunk in orders.chunks(MAX_PARAMETERS / ORDER_COLUMNS) {
         let mut qb = QueryBuilder::<Db>::new(
             "INSERT INTO work_orders (platform_id, number, kind, state, urgent, confidential, \
              leader_flagged, source, supervision_level, category_code, title, content, \
-             caller_name, caller_phone, town, address, lat, lng, call_id, snapshot, \
-             sign_due_at, handle_due_at, callback_due_at, created_at, updated_at, version, \
-             idempotency_key) ",
+             caller_name, caller_phone, town, address, lat, lng, call_id, lead_department_id, \
+             reply_content, public_reply, snapshot, sign_due_at, handle_due_at, \
+             callback_due_at, next_timer_at, version, created_at, updated_at, idempotency_key) ",
         );
-        qb.push_values(chunk, |mut b, (o, new)| {
+        qb.push_values(chunk, |mut b, (o, key)| {
             b.push_bind(o.platform_id)
                 .push_bind(&o.number)
                 .push_bind(o.kind.code())
@@ -364,14 +377,18 @@ async fn insert_orders(
                 .push_bind(o.lat)
                 .push_bind(o.lng)
                 .push_bind(&o.call_id)
+                .push_bind(o.lead_department_id)
+                .push_bind(&o.reply_content)
+                .push_bind(&o.public_reply)
                 .push_bind(Json(&o.snapshot))
                 .push_bind(o.sign_due_at)
                 .push_bind(o.handle_due_at)
                 .push_bind(o.callback_due_at)
+                .push_bind(o.next_timer_at)
+                .push_bind(o.version)
                 .push_bind(o.created_at)
                 .push_bind(o.updated_at)
-                .push_unseparated(", 1")
-                .push_bind(&new.idempotency_key);
+                .push_bind(*key);
         });
         qb.push(" RETURNING id, platform_id, number");
         for row in qb.build().fetch_all(&mut **tx).await? {
@@ -380,7 +397,7 @@ async fn insert_orders(
     }
     orders
         .iter()
-        .map(|o| {
+        .map(|(o, _)| {
             ids.get(&(o.platform_id, o.number.clone()))
                 .copied()
                 .ok_or_else(|| StoreError::Corrupt(format!("order {} was not inserted", o.number)))
