@@ -60,7 +60,7 @@ struct Job {
 }
 
 /// Most writes in one transaction: bounds the latency a batch adds to its first write.
-const MAX_BATCH: usize = 256;
+pub(super) const MAX_BATCH: usize = 256;
 /// Writes waiting beyond this make callers wait to queue (back-pressure, bounded memory).
 const QUEUE: usize = 4096;
 

@@ -56,13 +56,14 @@ pub(super) struct Written {
     pub changed: Vec<StoreResult<WorkOrder>>,
 }
 
-/// SQLite allows 32,766 parameters a statement; the writer's batches are far below, but
-/// the statements are cut in chunks that stay under it whatever they are given.
+/// SQLite allows 32,766 parameters a statement (PostgreSQL 65,535).
 const MAX_PARAMETERS: usize = 32_766;
 /// Parameters a row of the orders `INSERT` binds.
 const ORDER_COLUMNS: usize = 31;
 /// Parameters a row of the `VALUES` list of the transitions' `UPDATE` binds.
 const CHANGE_COLUMNS: usize = 15;
+// The transitions of a batch fit one `UPDATE`.
+const _: () = assert!(super::group_commit::MAX_BATCH * CHANGE_COLUMNS <= MAX_PARAMETERS);
 
 /// Stores `registrations` and `changes` (of distinct orders) in `tx`, one result per write
 /// in the order given. See the module comment for when the whole is an `Err`. `alone`: the
@@ -94,49 +95,47 @@ pub(super) async fn write_orders(
     })
 }
 
-/// The transitions' `UPDATE` and the `INSERT` of `events` in ONE round trip where they fit
-/// one statement each: on SQLite as two statements of one query, on PostgreSQL as one
-/// statement (the `UPDATE` in a `WITH`, the events inserted only if every order matched).
-/// `Some(refusal)` when `alone` and its one change wrote nothing (its events are then not
-/// inserted on PostgreSQL, and rolled back with the transaction on SQLite).
+/// The transitions' `UPDATE` and the `INSERT` of `events` in ONE round trip: on SQLite as
+/// two statements of one query, on PostgreSQL as one statement (the `UPDATE` in a `WITH`,
+/// the events inserted only if every order matched). Events beyond what one statement holds
+/// (never from the group writer) follow in statements of their own. `Some(refusal)` when
+/// `alone` and its one change wrote nothing (its events are then not inserted on PostgreSQL,
+/// and rolled back with the transaction on SQLite).
 async fn update_and_append(
     tx: &mut Tx<'_>,
     changes: &[&OrderChange],
     events: &[(i64, &NewEvent)],
     alone: bool,
 ) -> StoreResult<Option<StoreError>> {
-    if changes.is_empty()
-        || events.is_empty()
-        || events.len() > EVENTS_A_STATEMENT
-        || changes.len() > MAX_PARAMETERS / CHANGE_COLUMNS
-    {
-        if let Some(refused) = update(tx, changes, alone).await? {
-            return Ok(Some(refused));
-        }
+    if changes.is_empty() {
         append_events(tx, events.iter().copied()).await?;
         return Ok(None);
     }
+    let inline = if events.len() <= EVENTS_A_STATEMENT {
+        events
+    } else {
+        &[]
+    };
     let mut qb = QueryBuilder::<Db>::new("");
-    let written = match super::BACKEND {
-        Backend::Sqlite => {
-            push_update(&mut qb, changes);
+    let written = if super::BACKEND == Backend::Postgres && !inline.is_empty() {
+        qb.push("WITH u AS (");
+        push_update(&mut qb, changes);
+        qb.push(" RETURNING 1), e AS (");
+        push_event_insert(&mut qb, inline);
+        qb.push(" WHERE (SELECT count(*) FROM u) = ")
+            .push_bind(changes.len() as i64)
+            .push(") SELECT count(*) FROM u");
+        let updated: i64 = qb.build_query_scalar().fetch_one(&mut **tx).await?;
+        u64::try_from(updated).unwrap_or_default()
+    } else {
+        push_update(&mut qb, changes);
+        if !inline.is_empty() {
             qb.push("; ");
-            push_event_insert(&mut qb, events);
-            // Both statements' rows; the INSERT writes every row of its VALUES or fails.
-            let rows = qb.build().execute(&mut **tx).await?.rows_affected();
-            rows.saturating_sub(events.len() as u64)
+            push_event_insert(&mut qb, inline);
         }
-        Backend::Postgres => {
-            qb.push("WITH u AS (");
-            push_update(&mut qb, changes);
-            qb.push(" RETURNING 1), e AS (");
-            push_event_insert(&mut qb, events);
-            qb.push(" WHERE (SELECT count(*) FROM u) = ")
-                .push_bind(changes.len() as i64)
-                .push(" RETURNING 1) SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM e)");
-            let (updated, _inserted): (i64, i64) = qb.build_query_as().fetch_one(&mut **tx).await?;
-            u64::try_from(updated).unwrap_or_default()
-        }
+        // The rows of both statements; the INSERT writes every row of its VALUES or fails.
+        let rows = qb.build().execute(&mut **tx).await?.rows_affected();
+        rows.saturating_sub(inline.len() as u64)
     };
     if written != changes.len() as u64 {
         if let ([only], true) = (changes, alone) {
@@ -147,6 +146,9 @@ async fn update_and_append(
             changes.len() as u64 - written.min(changes.len() as u64),
             changes.len()
         )));
+    }
+    if inline.is_empty() {
+        append_events(tx, events.iter().copied()).await?;
     }
     Ok(None)
 }
@@ -422,33 +424,8 @@ fn registered_event(order: &WorkOrder, actor: &Actor) -> NewEvent {
     }
 }
 
-/// The transitions' `UPDATE`, each only where its order is still at its expected version.
-/// `Some(refusal)` when `alone` and its one change wrote nothing.
-async fn update(
-    tx: &mut Tx<'_>,
-    changes: &[&OrderChange],
-    alone: bool,
-) -> StoreResult<Option<StoreError>> {
-    for chunk in changes.chunks(MAX_PARAMETERS / CHANGE_COLUMNS) {
-        let mut qb = QueryBuilder::<Db>::new("");
-        push_update(&mut qb, chunk);
-        let written = qb.build().execute(&mut **tx).await?.rows_affected();
-        if written != chunk.len() as u64 {
-            if let ([only], true) = (changes, alone) {
-                return Ok(Some(not_written(tx, only).await?));
-            }
-            return Err(StoreError::Conflict(format!(
-                "{} of {} orders changed meanwhile",
-                chunk.len() as u64 - written,
-                chunk.len()
-            )));
-        }
-    }
-    Ok(None)
-}
-
-/// Pushes the `UPDATE` of `changes` (at most `MAX_PARAMETERS / CHANGE_COLUMNS`): each order
-/// only where it is still at its expected version.
+/// Pushes the `UPDATE` of `changes`: each order only where it is still at its expected
+/// version. One statement for a whole batch of the group writer (checked below).
 fn push_update<'a>(qb: &mut QueryBuilder<'a, Db>, changes: &'a [&'a OrderChange]) {
     qb.push(
         "UPDATE work_orders SET state = v.column4, supervision_level = v.column5, \
