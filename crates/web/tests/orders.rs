@@ -103,6 +103,22 @@ impl App {
         out["order"].clone()
     }
 
+    /// Stores a change of order `id` from another process (a second store on the same
+    /// database), as `update` makes it of the order as stored; that store and what it stored.
+    async fn change_elsewhere(
+        &self,
+        id: i64,
+        update: impl FnOnce(&rexian_store::WorkOrder) -> rexian_store::OrderUpdate,
+    ) -> (Arc<dyn Store>, rexian_store::WorkOrder) {
+        let elsewhere = rexian_store::open(&self.db.location).await.unwrap();
+        let stored = elsewhere.order(self.baisha, id).await.unwrap().unwrap();
+        let theirs = elsewhere
+            .update_order(&stored, &update(&stored), &[], monday_10am())
+            .await
+            .unwrap();
+        (elsewhere, theirs)
+    }
+
     async fn create(&self, token: &str, body: Value) -> Value {
         let (status, order) = self.post(token, "/api/v1/orders", body).await;
         assert_eq!(status, StatusCode::CREATED, "{order}");
@@ -696,19 +712,15 @@ async fn an_action_after_another_process_changed_the_order_uses_the_stored_order
 
         // Another process stores a change (here a reply text); the order's version moves past
         // the one the server's copy has.
-        let elsewhere = rexian_store::open(&app.db.location).await.unwrap();
-        let stored = elsewhere.order(app.baisha, id).await.unwrap().unwrap();
-        let update = rexian_store::OrderUpdate {
-            snapshot: stored.snapshot.clone(),
-            lead_department_id: None,
-            reply_content: Some("另一进程写入 written elsewhere".into()),
-            publish_reply: false,
-            next_timer_at: stored.next_timer_at,
-        };
-        let theirs = elsewhere
-            .update_order(&stored, &update, &[], monday_10am())
-            .await
-            .unwrap();
+        let (elsewhere, theirs) = app
+            .change_elsewhere(id, |stored| rexian_store::OrderUpdate {
+                snapshot: stored.snapshot.clone(),
+                lead_department_id: None,
+                reply_content: Some("另一进程写入 written elsewhere".into()),
+                publish_reply: false,
+                next_timer_at: stored.next_timer_at,
+            })
+            .await;
 
         let order = app
             .act(
@@ -744,35 +756,32 @@ async fn a_refusal_is_judged_on_the_stored_order_not_a_stale_copy() {
             .unwrap();
         app.act(&agent, id, "submit", json!({})).await;
 
-        let elsewhere = rexian_store::open(&app.db.location).await.unwrap();
-        let stored = elsewhere.order(app.baisha, id).await.unwrap().unwrap();
-        let code = elsewhere.list_departments(app.baisha).await.unwrap()[0]
+        let code = app.db.store.list_departments(app.baisha).await.unwrap()[0]
             .code
             .clone();
-        let dispatch = rexian_orders::Action::Dispatch {
-            lead_department: rexian_orders::DepartmentCode::parse(&code).unwrap(),
-            assisting_departments: vec![],
-        };
-        let t = rexian_orders::apply(
-            &stored.snapshot,
-            &dispatch,
-            &rexian_orders::Actor::user(Role::ShiftLeader),
-            monday_10am(),
-            &rexian_orders::Calendar::bundled(),
-            &rexian_orders::TimeLimits::bundled(),
-        )
-        .unwrap();
-        let update = rexian_store::OrderUpdate {
-            snapshot: t.order,
-            lead_department_id: Some(app.dept_a),
-            reply_content: None,
-            publish_reply: false,
-            next_timer_at: None,
-        };
-        elsewhere
-            .update_order(&stored, &update, &[], monday_10am())
-            .await
+        app.change_elsewhere(id, |stored| {
+            let dispatch = rexian_orders::Action::Dispatch {
+                lead_department: rexian_orders::DepartmentCode::parse(&code).unwrap(),
+                assisting_departments: vec![],
+            };
+            let t = rexian_orders::apply(
+                &stored.snapshot,
+                &dispatch,
+                &rexian_orders::Actor::user(Role::ShiftLeader),
+                monday_10am(),
+                &rexian_orders::Calendar::bundled(),
+                &rexian_orders::TimeLimits::bundled(),
+            )
             .unwrap();
+            rexian_store::OrderUpdate {
+                snapshot: t.order,
+                lead_department_id: Some(app.dept_a),
+                reply_content: None,
+                publish_reply: false,
+                next_timer_at: None,
+            }
+        })
+        .await;
 
         let order = app.act(&dept, id, "sign", json!({})).await;
         assert_eq!(order["state"], "signed", "{order}");
