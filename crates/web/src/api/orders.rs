@@ -311,7 +311,16 @@ pub(crate) async fn load_visible(
     actor: &OrderActor,
     id: i64,
 ) -> OrderResult<WorkOrder> {
-    match state.store.order(user.platform_id, id).await? {
+    visible_or_not_found(state.store.order(user.platform_id, id).await?, user, actor)
+}
+
+/// The order found, if the user may see it; else 404, as for an order that does not exist.
+fn visible_or_not_found(
+    found: Option<WorkOrder>,
+    user: &User,
+    actor: &OrderActor,
+) -> OrderResult<WorkOrder> {
+    match found {
         Some(o) if visible(&o, user, actor) => Ok(o),
         _ => Err(ApiError::not_found("order").into()),
     }
@@ -1114,10 +1123,7 @@ async fn transition_on(
     } else {
         state.store.order_for_change(pid, id).await?
     };
-    let order = match found {
-        Some(o) if visible(&o, &auth.user, &actor) => o,
-        _ => return Err(ApiError::not_found("order").into()),
-    };
+    let order = visible_or_not_found(found, &auth.user, &actor)?;
     // Role, then state, before the body is read: the same order of checks as `apply`.
     let refused = |error| OrderError::Transition {
         error,
