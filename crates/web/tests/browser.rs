@@ -6,6 +6,7 @@
 use std::net::TcpListener as StdListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rexian_domain::{Actor, Role, time::SystemClock};
@@ -16,17 +17,26 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "browser test password";
 
+/// One browser at a time in this test binary. Two at once, on two cores, share more than
+/// they should: a port picked by binding port 0 can be handed out twice before chromedriver
+/// binds it, and then both tests drive one chromedriver (seen in CI as one test's page
+/// showing the other's).
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 struct Driver {
     child: Child,
     base: String,
     http: reqwest::Client,
     session: String,
+    profile: std::path::PathBuf,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
@@ -40,6 +50,7 @@ impl Driver {
                     .output()
                     .is_ok_and(|o| o.status.success())
             })?;
+        let turn = ONE_BROWSER.lock().await;
         let port = StdListener::bind("127.0.0.1:0")
             .ok()?
             .local_addr()
@@ -58,6 +69,8 @@ impl Driver {
             base,
             http,
             session: String::new(),
+            profile: profile_dir(),
+            _turn: turn,
         };
         let deadline = Instant::now() + Duration::from_secs(10);
         while driver
@@ -70,7 +83,11 @@ impl Driver {
             assert!(Instant::now() < deadline, "chromedriver did not start");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let profile = tempfile_dir();
+        // An answer from a chromedriver that is not ours (it exited: its port was taken).
+        if let Some(status) = driver.child.try_wait().ok().flatten() {
+            panic!("chromedriver on port {port} exited ({status}): port taken?");
+        }
+        let profile = driver.profile.display().to_string();
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
@@ -244,14 +261,17 @@ impl Driver {
     }
 }
 
-fn tempfile_dir() -> String {
+/// A new, empty Chromium profile directory: two browsers given one profile become one browser.
+fn profile_dir() -> std::path::PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
         "rexian-chromium-{}-{}",
         std::process::id(),
-        chrono::Utc::now().timestamp_micros()
+        NEXT.fetch_add(1, Ordering::Relaxed)
     ));
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir.display().to_string()
+    dir
 }
 
 /// The browser, or None (and the test passes) when chromedriver is missing and
@@ -312,7 +332,7 @@ async fn an_agent_signs_in_in_a_browser_and_sees_the_agent_home() {
     driver.type_into("#username", "agent1").await;
     driver.type_into("#password", "not the password").await;
     driver.click("button[type=submit]").await;
-    assert!(driver.text(".error").await.contains("用户名或密码错误"));
+    driver.wait_text(".error", "用户名或密码错误").await;
 
     driver.type_into("#password", PASSWORD).await;
     driver.click("button[type=submit]").await;
