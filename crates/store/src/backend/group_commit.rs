@@ -12,6 +12,9 @@
 //!   transaction, so one bad write never fails or half-applies its neighbours;
 //! - writes run in the order they were queued (the ACD journal relies on it); the order
 //!   writes of one run (below) are of distinct orders, so their order inside it is free.
+//!   With more than one writer (PostgreSQL, below) this holds per writer: closures and
+//!   registrations all go to the first, and the transitions of one order always to the same
+//!   one, so what must stay in order does.
 //!
 //! Writes are closures that can run twice (for the retry alone), so they own their data.
 //! Work-order registrations and transitions, the hottest writes, are data instead: the ones
@@ -23,12 +26,20 @@
 //! The writer keeps its connection between batches: on SQLite, where the other writers
 //! share it, for up to `sqlite::SHARED_HOLD` (see there); on PostgreSQL until an error, which
 //! keeps its prepared statements (one per batch size) warm.
+//!
+//! SQLite has one writer (it has one write connection). PostgreSQL runs transactions side by
+//! side, and one writer left its server idle between batches, each batch's round trips and
+//! commit waited for one after the other: there, transitions are spread over
+//! `postgres::WRITERS` (three) writers by order id, each with its own connection, so one writes while
+//! another waits for its commit. Registrations stay on one writer: they raise the same
+//! day-sequence rows, which two transactions would take turns on (or deadlock over).
 //! This file is compiled once per backend like `sql.rs` (`super::Db`).
 
 use std::any::Any;
 use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
@@ -64,21 +75,27 @@ pub(super) const MAX_BATCH: usize = 256;
 /// Writes waiting beyond this make callers wait to queue (back-pressure, bounded memory).
 const QUEUE: usize = 4096;
 
-/// The handle of the writer task; cheap to clone.
+/// The handle of the writer tasks; cheap to clone.
 #[derive(Clone)]
 pub(super) struct GroupWriter {
-    queue: mpsc::Sender<Job>,
+    /// One queue a writer; the first takes every write but the transitions of the others.
+    queues: Arc<[mpsc::Sender<Job>]>,
 }
 
 impl GroupWriter {
-    /// Starts the writer task on the current Tokio runtime. It ends when every handle is
-    /// dropped, after finishing the writes already queued.
-    /// `hold`: how long the writer keeps its connection, busy or idle, before giving it back
+    /// Starts `writers` writer tasks (at least one) on the current Tokio runtime. They end
+    /// when every handle is dropped, after finishing the writes already queued.
+    /// `hold`: how long a writer keeps its connection, busy or idle, before giving it back
     /// to the pool (`None`: until an error), when other writers need it too.
-    pub(super) fn start(pool: Pool<Db>, hold: Option<Duration>) -> GroupWriter {
-        let (queue, jobs) = mpsc::channel(QUEUE);
-        tokio::spawn(run(pool, hold, jobs));
-        GroupWriter { queue }
+    pub(super) fn start(pool: Pool<Db>, hold: Option<Duration>, writers: usize) -> GroupWriter {
+        let queues = (0..writers.max(1))
+            .map(|_| {
+                let (queue, jobs) = mpsc::channel(QUEUE);
+                tokio::spawn(run(pool.clone(), hold, jobs));
+                queue
+            })
+            .collect();
+        GroupWriter { queues }
     }
 
     /// Queues `write` behind the writes queued before it and returns at once; the returned
@@ -104,13 +121,17 @@ impl GroupWriter {
             let running = write(tx);
             Box::pin(async move { running.await.map(|v| Box::new(v) as Value) })
         });
-        self.send(Work::Closure(write)).await
+        self.send(0, Work::Closure(write)).await
     }
 
     /// Applies a work-order transition (see the module comment); the stored order once
     /// committed.
     pub(super) async fn change(&self, change: OrderChange) -> StoreResult<WorkOrder> {
-        self.send(Work::Order(Box::new(change))).await?.await
+        // One order, one writer: its transitions stay in the order they came.
+        let writer = change.after.id.rem_euclid(self.queues.len() as i64) as usize;
+        self.send(writer, Work::Order(Box::new(change)))
+            .await?
+            .await
     }
 
     /// Registers a work order (see the module comment); the stored order once committed,
@@ -119,17 +140,18 @@ impl GroupWriter {
         &self,
         registration: Registration,
     ) -> StoreResult<(WorkOrder, bool)> {
-        self.send(Work::Register(Box::new(registration)))
+        self.send(0, Work::Register(Box::new(registration)))
             .await?
             .await
     }
 
     async fn send<T: Send + 'static>(
         &self,
+        writer: usize,
         work: Work,
     ) -> StoreResult<impl Future<Output = StoreResult<T>> + Send + 'static> {
         let (reply, answer) = oneshot::channel();
-        self.queue
+        self.queues[writer]
             .send(Job { work, reply })
             .await
             .map_err(|_| stopped())?;

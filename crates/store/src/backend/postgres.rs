@@ -63,6 +63,9 @@ fn stored_instant(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::
 /// costs PostgreSQL a parse and the writer a second round trip.
 const STATEMENT_CACHE: usize = 1024;
 
+/// Group writers (see group_commit.rs): one writes while another waits for its commit.
+const WRITERS: usize = 3;
+
 pub(crate) async fn open(url: &str) -> StoreResult<sql::SqlStore> {
     let pool = PgPoolOptions::new()
         .max_connections(16)
@@ -71,7 +74,7 @@ pub(crate) async fn open(url: &str) -> StoreResult<sql::SqlStore> {
         .await?;
     super::migrations_for(Backend::Postgres).run(&pool).await?;
     Ok(sql::SqlStore {
-        group: group_commit::GroupWriter::start(pool.clone(), None),
+        group: group_commit::GroupWriter::start(pool.clone(), None, WRITERS),
         _checkpointer: None,
         writer: pool.clone(),
         reader: pool,

@@ -108,7 +108,7 @@ pub(crate) async fn open(
         .connect_with(options.clone().read_only(true))
         .await?;
     Ok(sql::SqlStore {
-        group: group_commit::GroupWriter::start(writer.clone(), Some(SHARED_HOLD)),
+        group: group_commit::GroupWriter::start(writer.clone(), Some(SHARED_HOLD), 1),
         _checkpointer: Some(start_checkpointer(options)),
         writer,
         reader,
