@@ -16,6 +16,9 @@ use rexian_web::{AppState, WebSettings, hash_password_blocking, spawn_for_test};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "browser test password";
+/// How long a page may take to show what a step waits for: generous, because CI runs the
+/// browser on two cores next to the server and the database (a pass takes far less).
+const PATIENCE: Duration = Duration::from_secs(15);
 
 /// One browser at a time in this test binary. Two at once, on two cores, share more than
 /// they should: a port picked by binding port 0 can be handed out twice before chromedriver
@@ -145,9 +148,9 @@ impl Driver {
         self.post(&self.s("/url"), json!({ "url": url })).await;
     }
 
-    /// The element matching `css`, waiting up to 5 s for it to appear.
+    /// The element matching `css`, waiting up to `PATIENCE` for it to appear.
     async fn element(&self, css: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + PATIENCE;
         loop {
             let v = self
                 .post(
@@ -191,9 +194,9 @@ impl Driver {
     }
 
     /// Waits until the browser shows `path` (a form submission navigates after the click
-    /// returns), up to 5 s, then returns what it shows.
+    /// returns), up to `PATIENCE`, then returns what it shows.
     async fn path_after_navigation(&self, path: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + PATIENCE;
         loop {
             let now = self.current_path().await;
             if now == path || Instant::now() > deadline {
@@ -203,9 +206,9 @@ impl Driver {
         }
     }
 
-    /// Waits up to 5 s for `css` to show text containing `want`; returns the text.
+    /// Waits up to `PATIENCE` for `css` to show text containing `want`; returns the text.
     async fn wait_text(&self, css: &str, want: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + PATIENCE;
         loop {
             let text = self.text(css).await;
             if text.contains(want) {
@@ -468,7 +471,7 @@ async fn an_order_goes_from_the_agent_to_the_department_through_the_pages() {
         driver.click("#register-submit").await;
 
         // The detail page of the new order: registered, with what was typed.
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + PATIENCE;
         let path = loop {
             let p = driver.current_path().await;
             if p.starts_with("/orders/") || Instant::now() > deadline {
