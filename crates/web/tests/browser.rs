@@ -20,10 +20,10 @@ const PASSWORD: &str = "browser test password";
 /// browser on two cores next to the server and the database (a pass takes far less).
 const PATIENCE: Duration = Duration::from_secs(15);
 
-/// One browser at a time in this test binary. Two at once, on two cores, share more than
-/// they should: a port picked by binding port 0 can be handed out twice before chromedriver
-/// binds it, and then both tests drive one chromedriver (seen in CI as one test's page
-/// showing the other's).
+/// One browser at a time in this test binary. CI once showed one test's page in the other
+/// test's browser while both ran at once: a port picked by binding port 0 can be handed out
+/// twice before chromedriver binds it, and then both tests drive one chromedriver. Taking
+/// turns leaves nothing else in this binary binding ports in that moment.
 static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 struct Driver {
@@ -86,7 +86,8 @@ impl Driver {
             assert!(Instant::now() < deadline, "chromedriver did not start");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        // An answer from a chromedriver that is not ours (it exited: its port was taken).
+        // Best effort: a chromedriver that already exited could not bind its port, and the
+        // answer came from something else listening there.
         if let Some(status) = driver.child.try_wait().ok().flatten() {
             panic!("chromedriver on port {port} exited ({status}): port taken?");
         }

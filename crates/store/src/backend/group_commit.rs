@@ -28,11 +28,11 @@
 //! keeps its prepared statements (one per batch size) warm.
 //!
 //! SQLite has one writer (it has one write connection). PostgreSQL runs transactions side by
-//! side, and one writer left its server idle between batches, each batch's round trips and
-//! commit waited for one after the other: there, transitions are spread over
-//! `postgres::WRITERS` (three) writers by order id, each with its own connection, so one writes while
-//! another waits for its commit. Registrations stay on one writer: they raise the same
-//! day-sequence rows, which two transactions would take turns on (or deadlock over).
+//! side, and with one writer its server sat idle while the writer waited for each batch's
+//! round trips and commit. There the transitions are spread by order id over
+//! `postgres::WRITERS` (three) writers, each with its own connection, so one writes while
+//! another waits. Registrations stay on the first writer: they raise the same day-sequence
+//! rows, which two transactions would take turns on (or deadlock over).
 //! This file is compiled once per backend like `sql.rs` (`super::Db`).
 
 use std::any::Any;
